@@ -1,0 +1,41 @@
+//===- NNInterfaces.td - Interfaces of nn ops --------------*- tablegen -*-===//
+//
+// The interfaces through which passes see nn ops without knowing them by
+// name. Shape inference asks ShapeInferenceOpInterface.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NN_INTERFACES
+#define NN_INTERFACES
+
+include "mlir/IR/OpBase.td"
+
+def NN_ShapeInferenceOpInterface : OpInterface<"ShapeInferenceOpInterface"> {
+  let cppNamespace = "::kiln::nn";
+  let description = [{
+    An op whose result types follow from its operand types and attributes.
+    `inferResultTypes` computes them, or emits an error on the op and fails
+    when the operands do not fit (a kernel larger than its input, shapes that
+    do not match in an add, ...). The nn-infer-shapes pass and the frontends
+    call it; the verifier calls it too whenever every operand is ranked, so a
+    result type that contradicts the operands never verifies.
+
+    The default implementation gives every result the first operand's type:
+    right for elementwise ops.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Computes one type per result from the operand types and attributes.
+        Emits an error on the op and returns failure when they do not fit.
+        Called only when every operand is ranked.
+      }],
+      "::mlir::LogicalResult", "inferResultTypes",
+      (ins "::llvm::SmallVectorImpl<::mlir::Type> &":$types), [{}], [{
+        for (unsigned i = 0, e = $_op->getNumResults(); i < e; ++i)
+          types.push_back($_op->getOperand(0).getType());
+        return ::mlir::success();
+      }]>
+  ];
+  let verify = [{ return ::kiln::nn::verifyInferredTypes($_op); }];
+}
+
+#endif // NN_INTERFACES

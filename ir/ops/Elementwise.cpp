@@ -1,0 +1,54 @@
+//===- Elementwise.cpp - Binary elementwise ops: broadcasting -------------===//
+//
+// Unary elementwise ops, softmax and dropout keep their operand's type (the
+// interface's default). Binary ops broadcast as NumPy does: trailing axes
+// aligned, a size of 1 stretches, `?` is kept unless the other side knows.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/NNDialect.h"
+#include "ir/ShapeUtils.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+/// NumPy broadcasting of two operand shapes.
+static LogicalResult inferBroadcast(Operation *op,
+                                    SmallVectorImpl<Type> &types) {
+  auto a = operandType(op, 0).getShape();
+  auto b = operandType(op, 1).getShape();
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t, 4> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x == 1)
+      out[i] = y;
+    else if (y == 1)
+      out[i] = x;
+    else if (x == kDynamic)
+      out[i] = y;
+    else if (y == kDynamic || x == y)
+      out[i] = x;
+    else
+      return op->emitOpError("shapes ")
+             << formatShape(a) << " and " << formatShape(b)
+             << " do not match (nor broadcast)";
+  }
+  if (operandType(op, 0).getElementType() !=
+      operandType(op, 1).getElementType())
+    return op->emitOpError("operands have different element types");
+  types.push_back(tensorLike(op, out));
+  return success();
+}
+
+#define NN_BROADCASTING_OP(Op)                                                 \
+  LogicalResult Op::inferResultTypes(SmallVectorImpl<Type> &types) {          \
+    return inferBroadcast(getOperation(), types);                              \
+  }
+NN_BROADCASTING_OP(AddOp)
+NN_BROADCASTING_OP(SubOp)
+NN_BROADCASTING_OP(MulOp)
+NN_BROADCASTING_OP(DivOp)
+NN_BROADCASTING_OP(MaximumOp)
+NN_BROADCASTING_OP(MinimumOp)
+#undef NN_BROADCASTING_OP
