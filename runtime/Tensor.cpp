@@ -66,11 +66,16 @@ std::string shapeToString(const Shape &shape) {
 }
 
 Expected<int64_t> checkedNumElements(const Shape &shape) {
-  int64_t n = 1;
+  // A zero dimension makes the product zero however large the others are.
   for (int64_t d : shape) {
     if (d < 0)
       return makeError("shape ", shapeToString(shape), " has a negative dimension");
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
+    if (d == 0)
+      return int64_t(0);
+  }
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (n > std::numeric_limits<int64_t>::max() / d)
       return makeError("shape ", shapeToString(shape),
                        " has too many elements (the product overflows int64)");
     n *= d;
