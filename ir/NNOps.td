@@ -35,7 +35,9 @@ def NN_WeightOp : NN_Op<"weight"> {
     or created by `initializer` (a Keras initializer name such as
     "glorot_uniform", with its arguments in `initializer_config`).
     `trainable = false` marks state the optimizer does not update
-    (batch_norm's moving statistics). The type is static.
+    (batch_norm's moving statistics). `regularizer` (for example
+    {name = "l1l2", l1 = 0.0, l2 = 5.0e-04}) adds Keras's penalty on this
+    weight to the training loss. The type is static.
 
     Example:
     ```mlir
@@ -44,6 +46,7 @@ def NN_WeightOp : NN_Op<"weight"> {
   }];
   let arguments = (ins StrAttr:$name, StrAttr:$initializer,
                        OptionalAttr<DictionaryAttr>:$initializer_config,
+                       OptionalAttr<DictionaryAttr>:$regularizer,
                        OptionalAttr<BoolAttr>:$trainable);
   let results = (outs NN_Tensor:$output);
   let assemblyFormat = "$name attr-dict `:` type($output)";
@@ -331,15 +334,16 @@ def NN_DropoutOp : NN_Op<"dropout", [], /*customShape=*/0> {
   let description = [{
     In training, zeroes each element with probability `rate` and scales the
     kept ones by 1 / (1 - rate); the mask comes from a counter-based hash of
-    (seed, step, element index), so a run is reproducible. At inference it
-    is the identity.
+    (seed, step, element index), so a run is reproducible; without `seed`
+    the run's seed is used. At inference it is the identity.
 
     Example:
     ```mlir
     %y = nn.dropout %x {rate = 5.000000e-01 : f64, seed = 0 : i64} : (tensor<?x1600xf32>) -> tensor<?x1600xf32>
     ```
   }];
-  let arguments = (ins NN_Tensor:$input, F64Attr:$rate, I64Attr:$seed);
+  let arguments = (ins NN_Tensor:$input, F64Attr:$rate,
+                       OptionalAttr<I64Attr>:$seed);
   let results = (outs NN_Tensor:$output);
   let verifier = [{ return ::kiln::nn::verifyRate(*this, rate()); }];
 }

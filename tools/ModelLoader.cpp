@@ -1,0 +1,76 @@
+//===- ModelLoader.cpp - Any model file -> nn IR --------------------------===//
+//
+// Dispatches on the file extension to the Keras Python reader, the Keras
+// JSON reader, or MLIR's parser, then runs the import pipeline.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/ModelLoader.h"
+#include "frontend/Frontends.h"
+#include "ir/NNDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+void registerDialects(MLIRContext &ctx) {
+  ctx.loadDialect<nn::NNDialect, StandardOpsDialect>();
+}
+
+std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
+                                     llvm::SourceMgr &sm,
+                                     llvm::raw_ostream &errs) {
+  registerDialects(ctx);
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file) {
+    errs << "error: cannot read '" << path << "': " << file.getError().message()
+         << "\n";
+    return std::nullopt;
+  }
+  unsigned id = sm.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  llvm::StringRef ext = llvm::sys::path::extension(path);
+
+  if (ext == ".mlir") {
+    SourceMgrDiagnosticHandler handler(sm, &ctx, errs);
+    OwningOpRef<ModuleOp> module = parseSourceFile(sm, &ctx);
+    if (!module)
+      return std::nullopt;
+    PassManager pm(&ctx);
+    buildImportPipeline(pm);
+    if (failed(pm.run(*module)))
+      return std::nullopt;
+    LoadedModel loaded;
+    loaded.keras = false;
+    loaded.built.module = std::move(module);
+    loaded.built.name = llvm::sys::path::stem(path).str();
+    return loaded;
+  }
+
+  std::optional<frontend::ModelSpec> spec;
+  if (ext == ".py")
+    spec = frontend::parsePythonModel(sm, id, errs);
+  else if (ext == ".json")
+    spec = frontend::parseKerasJson(sm, id, errs);
+  else {
+    errs << "error: '" << path
+         << "': unknown model format (expected .py, .json or .mlir)\n";
+    return std::nullopt;
+  }
+  if (!spec)
+    return std::nullopt;
+  auto built = frontend::buildModel(*spec, ctx, sm, errs);
+  if (!built)
+    return std::nullopt;
+  LoadedModel loaded;
+  loaded.built = std::move(*built);
+  return loaded;
+}
+
+} // namespace kiln
