@@ -1,0 +1,4 @@
+# expect: 3:1: unsupported statement 'class'
+import keras
+class MyModel(keras.Model):
+    pass

@@ -1,0 +1,2 @@
+# expect: 2:1: 'return' outside function
+return 3

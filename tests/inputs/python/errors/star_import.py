@@ -1,0 +1,2 @@
+# expect: 2:1: 'from keras.layers import *' is not supported; import the names you use
+from keras.layers import *
