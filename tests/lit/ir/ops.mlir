@@ -1,0 +1,204 @@
+// RUN: kiln-opt --split-input-file --verify-diagnostics %s | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --verify-diagnostics | kiln-opt --split-input-file --verify-diagnostics | FileCheck %s
+
+// Tests that every nn op parses, verifies and prints back (round trip).
+
+// CHECK-LABEL: func @weights_and_conv
+// CHECK: nn.weight "conv2d/kernel" {initializer = "glorot_uniform", regularizer = {l2 = 1.000000e-02 : f64, name = "l2"}} : tensor<3x3x1x4xf32>
+// CHECK: nn.weight "bn/moving_mean" {initializer = "zeros", trainable = false} : tensor<4xf32>
+// CHECK: nn.conv2d %{{.*}}, %{{.*}} {dilation = [1, 1], padding = "same", strides = [1, 1]}
+func @weights_and_conv(%x: tensor<?x8x8x1xf32>) -> tensor<?x8x8x4xf32> {
+  %k = nn.weight "conv2d/kernel" {initializer = "glorot_uniform", regularizer = {name = "l2", l2 = 0.01 : f64}} : tensor<3x3x1x4xf32>
+  %m = nn.weight "bn/moving_mean" {initializer = "zeros", trainable = false} : tensor<4xf32>
+  %y = nn.conv2d %x, %k {strides = [1, 1], padding = "same", dilation = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32>) -> tensor<?x8x8x4xf32>
+  return %y : tensor<?x8x8x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @pooling
+// CHECK: nn.max_pool2d
+// CHECK: nn.avg_pool2d
+// CHECK: nn.global_avg_pool2d
+// CHECK: nn.global_max_pool2d
+func @pooling(%x: tensor<?x8x8x4xf32>) -> (tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>, tensor<?x4xf32>, tensor<?x1x1x4xf32>) {
+  %a = nn.max_pool2d %x {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x8x8x4xf32>) -> tensor<?x4x4x4xf32>
+  %b = nn.avg_pool2d %x {pool_size = [3, 3], strides = [1, 1], padding = "same"} : (tensor<?x8x8x4xf32>) -> tensor<?x8x8x4xf32>
+  %c = nn.global_avg_pool2d %x {keepdims = false} : (tensor<?x8x8x4xf32>) -> tensor<?x4xf32>
+  %d = nn.global_max_pool2d %x {keepdims = true} : (tensor<?x8x8x4xf32>) -> tensor<?x1x1x4xf32>
+  return %a, %b, %c, %d : tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>, tensor<?x4xf32>, tensor<?x1x1x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @dense_and_unary
+// CHECK: nn.dense
+// CHECK: nn.bias_add
+// CHECK: nn.relu
+// CHECK: nn.relu6
+// CHECK: nn.sigmoid
+// CHECK: nn.tanh
+// CHECK: nn.elu
+// CHECK: nn.selu
+// CHECK: nn.softplus
+// CHECK: nn.softsign
+// CHECK: nn.silu
+// CHECK: nn.gelu
+// CHECK: nn.hard_sigmoid
+// CHECK: nn.exp
+// CHECK: nn.log
+// CHECK: nn.neg
+// CHECK: nn.sqrt
+// CHECK: nn.square
+// CHECK: nn.leaky_relu
+// CHECK: nn.softmax
+// CHECK: nn.log_softmax
+func @dense_and_unary(%x: tensor<?x6xf32>, %k: tensor<6x3xf32>, %b: tensor<3xf32>) -> tensor<?x3xf32> {
+  %d = nn.dense %x, %k : (tensor<?x6xf32>, tensor<6x3xf32>) -> tensor<?x3xf32>
+  %e = nn.bias_add %d, %b : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  %0 = nn.relu %e : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %1 = nn.relu6 %0 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %2 = nn.sigmoid %1 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %3 = nn.tanh %2 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %4 = nn.elu %3 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %5 = nn.selu %4 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %6 = nn.softplus %5 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %7 = nn.softsign %6 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %8 = nn.silu %7 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %9 = nn.gelu %8 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %10 = nn.hard_sigmoid %9 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %11 = nn.exp %10 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %12 = nn.log %11 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %13 = nn.neg %12 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %14 = nn.sqrt %13 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %15 = nn.square %14 : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %16 = nn.leaky_relu %15 {alpha = 3.000000e-01 : f64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %17 = nn.softmax %16 {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %18 = nn.log_softmax %17 {axis = 1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %18 : tensor<?x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @binary
+// CHECK: nn.add
+// CHECK: nn.sub
+// CHECK: nn.mul
+// CHECK: nn.div
+// CHECK: nn.maximum
+// CHECK: nn.minimum
+func @binary(%a: tensor<?x4xf32>, %s: tensor<f32>) -> tensor<?x4xf32> {
+  %0 = nn.add %a, %s : (tensor<?x4xf32>, tensor<f32>) -> tensor<?x4xf32>
+  %1 = nn.sub %0, %a : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  %2 = nn.mul %1, %a : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  %3 = nn.div %2, %s : (tensor<?x4xf32>, tensor<f32>) -> tensor<?x4xf32>
+  %4 = nn.maximum %3, %a : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  %5 = nn.minimum %4, %a : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %5 : tensor<?x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @shapes_and_norm
+// CHECK: nn.flatten
+// CHECK: nn.reshape
+// CHECK: nn.concatenate
+// CHECK: nn.zero_padding2d
+// CHECK: nn.dropout
+// CHECK: nn.batch_norm %{{.*}}, %{{.*}}, %{{.*}} gamma %{{.*}} beta %{{.*}} {axis = 3 : i64
+// CHECK: nn.batch_norm %{{.*}}, %{{.*}}, %{{.*}} {axis
+func @shapes_and_norm(%x: tensor<?x2x2x4xf32>, %v: tensor<4xf32>) -> tensor<?x2x2x4xf32> {
+  %f = nn.flatten %x : (tensor<?x2x2x4xf32>) -> tensor<?x16xf32>
+  %r = nn.reshape %f {shape = [2, 2, -1]} : (tensor<?x16xf32>) -> tensor<?x2x2x4xf32>
+  %c = nn.concatenate %r, %x {axis = 3 : i64} : (tensor<?x2x2x4xf32>, tensor<?x2x2x4xf32>) -> tensor<?x2x2x8xf32>
+  %p = nn.zero_padding2d %x {padding = [1, 0, 0, 1]} : (tensor<?x2x2x4xf32>) -> tensor<?x3x3x4xf32>
+  %d = nn.dropout %r {rate = 5.000000e-01 : f64, seed = 7 : i64} : (tensor<?x2x2x4xf32>) -> tensor<?x2x2x4xf32>
+  %n = nn.batch_norm %d, %v, %v gamma %v beta %v {axis = 3 : i64, epsilon = 1.000000e-03 : f64, momentum = 9.900000e-01 : f64} : (tensor<?x2x2x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x2x2x4xf32>
+  %m = nn.batch_norm %n, %v, %v {axis = -1 : i64, epsilon = 1.000000e-03 : f64, momentum = 9.900000e-01 : f64} : (tensor<?x2x2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x2x2x4xf32>
+  return %m : tensor<?x2x2x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @losses
+// CHECK: nn.categorical_crossentropy
+// CHECK: nn.binary_crossentropy
+// CHECK: nn.mean_squared_error
+// CHECK: nn.sparse_categorical_crossentropy
+// CHECK: nn.reduce_sum
+// CHECK: nn.reduce_mean
+// CHECK: nn.reduce_max
+func @losses(%p: tensor<?x10xf32>, %t: tensor<?x10xf32>, %i: tensor<?xi32>) -> tensor<f32> {
+  %0 = nn.categorical_crossentropy %p, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?xf32>
+  %1 = nn.binary_crossentropy %p, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?xf32>
+  %2 = nn.mean_squared_error %p, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?xf32>
+  %3 = nn.sparse_categorical_crossentropy %p, %i : (tensor<?x10xf32>, tensor<?xi32>) -> tensor<?xf32>
+  %4 = nn.reduce_sum %p {axes = [1], keepdims = false} : (tensor<?x10xf32>) -> tensor<?xf32>
+  %5 = nn.reduce_mean %4 {axes = [], keepdims = false} : (tensor<?xf32>) -> tensor<f32>
+  %6 = nn.reduce_max %p {axes = [0, 1], keepdims = true} : (tensor<?x10xf32>) -> tensor<1x1xf32>
+  return %5 : tensor<f32>
+}
+
+// -----
+
+func @bad_padding(%x: tensor<?x8x8x1xf32>, %k: tensor<3x3x1x4xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.conv2d' op padding must be "valid" or "same", got "full"}}
+  %y = nn.conv2d %x, %k {strides = [1, 1], padding = "full", dilation = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func @channels(%x: tensor<?x8x8x2xf32>, %k: tensor<3x3x1x4xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.conv2d' op kernel expects 1 input channels but the input has 2}}
+  %y = nn.conv2d %x, %k {strides = [1, 1], padding = "same", dilation = [1, 1]} : (tensor<?x8x8x2xf32>, tensor<3x3x1x4xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func @strides(%x: tensor<?x8x8x1xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.max_pool2d' op strides entries must be >= 1, got 0}}
+  %y = nn.max_pool2d %x {pool_size = [2, 2], strides = [0, 2], padding = "valid"} : (tensor<?x8x8x1xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func @dense_mismatch(%x: tensor<?x6xf32>, %k: tensor<5x3xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.dense' op kernel expects 5 input features but the input's last axis has 6}}
+  %y = nn.dense %x, %k : (tensor<?x6xf32>, tensor<5x3xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func @rate(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
+  // expected-error @+1 {{'nn.dropout' op rate must be in [0, 1), got 1.5}}
+  %y = nn.dropout %x {rate = 1.5 : f64} : (tensor<?x6xf32>) -> tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// -----
+
+func @axis(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
+  // expected-error @+1 {{'nn.softmax' op axis 2 is out of range for a rank-2 input}}
+  %y = nn.softmax %x {axis = 2 : i64} : (tensor<?x6xf32>) -> tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// -----
+
+func @weight_shape() -> tensor<?x3xf32> {
+  // expected-error @+1 {{'nn.weight' op weight 'w' must have a static shape}}
+  %w = nn.weight "w" {initializer = "zeros"} : tensor<?x3xf32>
+  return %w : tensor<?x3xf32>
+}
+
+// -----
+
+func @bn_param(%x: tensor<?x2x2x4xf32>, %v: tensor<3xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.batch_norm' op parameter 1 has shape (3,), expected (4,) for axis 3}}
+  %n = nn.batch_norm %x, %v, %v {axis = -1 : i64, epsilon = 1.000000e-03 : f64, momentum = 9.900000e-01 : f64} : (tensor<?x2x2x4xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<*xf32>
+  return %n : tensor<*xf32>
+}
