@@ -143,8 +143,9 @@ TEST(Idx, HostileCorpus) {
     writeBytes(path, c.bytes);
     Expected<Tensor> result = readIdx(path);
     EXPECT_ERROR_CONTAINS(result, c.message);
-    if (!result.ok())
+    if (!result.ok()) {
       EXPECT_EQ(result.message().rfind(path + ": ", 0), 0u) << result.message();
+    }
   }
 }
 

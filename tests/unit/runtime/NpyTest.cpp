@@ -203,7 +203,8 @@ TEST(Npy, HostileCorpus) {
     writeBytes(path, c.bytes);
     Expected<Tensor> result = readNpy(path);
     EXPECT_ERROR_CONTAINS(result, c.message);
-    if (!result.ok())
+    if (!result.ok()) {
       EXPECT_EQ(result.message().rfind(path + ": ", 0), 0u) << result.message();
+    }
   }
 }

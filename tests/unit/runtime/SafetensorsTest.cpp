@@ -189,8 +189,9 @@ TEST(Safetensors, HostileCorpus) {
     Expected<SafetensorsData> result = readSafetensors(path);
     SCOPED_TRACE(c.name);
     EXPECT_ERROR_CONTAINS(result, c.message);
-    if (!result.ok())
+    if (!result.ok()) {
       EXPECT_EQ(result.message().rfind(path + ": ", 0), 0u) << result.message();
+    }
   }
   EXPECT_ERROR_CONTAINS(readSafetensors(dir.file("missing.safetensors")),
                         "missing.safetensors: cannot open");

@@ -76,9 +76,10 @@ template <typename T> std::string errorOf(const Expected<T> &e) { return e.ok() 
   do {                                                                         \
     const auto &kilnResult_ = (expr);                                          \
     EXPECT_FALSE(kilnResult_.ok()) << "expected an error containing: " << (needle); \
-    if (!kilnResult_.ok())                                                     \
+    if (!kilnResult_.ok()) {                                                   \
       EXPECT_NE(kilnResult_.message().find(needle), std::string::npos)         \
           << "message: " << kilnResult_.message() << "\nexpected to contain: " << (needle); \
+    }                                                                          \
   } while (false)
 
 #endif // KILN_TESTS_UNIT_RUNTIME_TESTUTIL_H
