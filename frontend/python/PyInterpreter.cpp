@@ -16,8 +16,8 @@
 namespace kiln::frontend::python {
 namespace {
 
-constexpr long kMaxSteps = 1000000;  ///< statements executed
-constexpr int kMaxValueSize = 1000000; ///< nodes in one value
+constexpr long kMaxSteps = 200000;   ///< statements executed
+constexpr int kMaxValueSize = 100000; ///< nodes in one value
 constexpr int kMaxValueDepth = 100;  ///< nesting of one value
 constexpr int kMaxEvalDepth = 600;   ///< nested eval/exec, across calls
 constexpr int kMaxCallDepth = 50;    ///< nested user function calls
@@ -231,7 +231,11 @@ bool Interp::exec(const Stmt &s) {
   case Stmt::Kind::For: {
     Value seq;
     std::vector<Value> items;
-    if (!eval(*s.value, seq) || !iterate(seq, s.value->loc, items))
+    if (!eval(*s.value, seq))
+      return false;
+    if (seq.isSeq())
+      items = std::move(seq.items); // no copy of long ranges
+    else if (!iterate(seq, s.value->loc, items))
       return false;
     for (const Value &item : items) {
       if (!assign(*s.targets[0], item) || !execBlock(s.body))
@@ -954,8 +958,8 @@ bool Interp::callBuiltin(const Value &fn, const Expr &e,
       return fail(args[2].loc, "range() arg 3 must not be zero");
     std::vector<Value> items;
     for (int64_t k = lo; step > 0 ? k < hi : k > hi;) {
-      if (items.size() >= 100000)
-        return fail(loc, "range() is too long for kiln (over 100000)");
+      if (items.size() >= 10000)
+        return fail(loc, "range() is too long for kiln (over 10000)");
       Value v;
       v.kind = VK::Int;
       v.i = k;

@@ -91,7 +91,7 @@ TEST(PythonErrors, InlineCases) {
        "4:12: 'np.exp' cannot be applied to Keras tensors or layers; only "
        "Keras layers can"},
       {"for i in range(10 ** 9):\n    pass\n",
-       "1:10: range() is too long for kiln (over 100000)"},
+       "1:10: range() is too long for kiln (over 10000)"},
       {"x = [k for k in range(3)]\n",
        "1:8: unsupported syntax: comprehensions are not supported"},
       {"f = lambda x: x\n", "1:5: unsupported syntax: lambda is not supported"},
