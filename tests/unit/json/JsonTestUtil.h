@@ -13,6 +13,7 @@
 
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -30,6 +31,9 @@ inline std::string readInput(const std::string &name) {
 }
 
 template <typename T> struct Parsed {
+  /// For parseModelExact: the text, without a terminating NUL. Declared
+  /// first so that it outlives the SourceMgr's view of it.
+  std::unique_ptr<char[]> storage;
   std::unique_ptr<llvm::SourceMgr> sm = std::make_unique<llvm::SourceMgr>();
   std::optional<T> value;
   std::string errors; ///< everything printed
@@ -52,6 +56,24 @@ inline Parsed<ModelSpec> parseModel(const std::string &text,
                                     const std::string &name = "test.json") {
   Parsed<ModelSpec> p;
   unsigned id = addBuffer(*p.sm, text, name);
+  llvm::raw_string_ostream os(p.errors);
+  p.value = parseKerasJson(*p.sm, id, os);
+  os.flush();
+  return p;
+}
+
+/// As parseModel, but the buffer ends exactly where the text does (no NUL
+/// after it), so that AddressSanitizer sees any read past the end.
+inline Parsed<ModelSpec> parseModelExact(const std::string &text,
+                                         const std::string &name) {
+  Parsed<ModelSpec> p;
+  p.storage.reset(new char[text.size()]);
+  std::copy(text.begin(), text.end(), p.storage.get());
+  unsigned id = p.sm->AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(
+          llvm::StringRef(p.storage.get(), text.size()), name,
+          /*RequiresNullTerminator=*/false),
+      llvm::SMLoc());
   llvm::raw_string_ostream os(p.errors);
   p.value = parseKerasJson(*p.sm, id, os);
   os.flush();
