@@ -108,10 +108,8 @@ TEST(Npy, RoundTripFilesAndVersion2) {
     EXPECT_TRUE(back->identical(t)) << dtypeName(dt);
     EXPECT_EQ((readBytes(path).size() - t.byteSize()) % 64, 0u);
   }
-  // A shape with thousands of dimensions of 1 needs more than 65535 header
-  // bytes... but the reader caps dimensions at 64; so check the v2 switch on
-  // the serializer with a rank the reader still accepts, via a long header
-  // made by hand instead.
+  // A version 2.0 header longer than version 1.0's 65535-byte limit (made
+  // by hand: no shape of at most 64 dimensions needs one).
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }" +
                        std::string(70000, ' ') + "\n";
   Expected<Tensor> v2 = readString(makeFile(header, std::string(4, '\0'), 2));
