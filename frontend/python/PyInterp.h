@@ -76,6 +76,50 @@ struct ModelRec {
   std::optional<CallSpec> compile, fit;
 };
 
+/// Helpers on values shared by PyInterpreter.cpp and PyOperators.cpp.
+namespace values {
+using VK = Value::Kind;
+inline Value opaque(std::string what, llvm::SMLoc loc) {
+  Value v;
+  v.kind = VK::Opaque;
+  v.s = std::move(what);
+  v.loc = loc;
+  return v;
+}
+
+/// True when `v` holds a Keras tensor or layer anywhere inside.
+inline bool holdsKeras(const Value &v) {
+  if (v.kind == VK::Tensor || v.kind == VK::Layer)
+    return true;
+  for (const Value &item : v.items)
+    if (holdsKeras(item))
+      return true;
+  return false;
+}
+
+/// Python truthiness of a constant; false when `v` is not a constant.
+inline bool truth(const Value &v, bool &known) {
+  known = true;
+  switch (v.kind) {
+  case VK::None: return false;
+  case VK::Bool: return v.b;
+  case VK::Int: return v.i != 0;
+  case VK::Float: return v.f != 0;
+  case VK::Str: return !v.s.empty();
+  case VK::Tuple:
+  case VK::List:
+  case VK::Dict: return !v.items.empty();
+  default: known = false; return false;
+  }
+}
+
+inline double asDouble(const Value &v) {
+  return v.kind == VK::Float ? v.f : v.kind == VK::Bool ? double(v.b)
+                                                        : double(v.i);
+}
+inline int64_t asInt(const Value &v) { return v.kind == VK::Bool ? v.b : v.i; }
+} // namespace values
+
 /// Runs a parsed script; see the file comment.
 class Interp {
 public:

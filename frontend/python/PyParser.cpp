@@ -136,6 +136,8 @@ private:
   bool parseBlock(std::vector<StmtP> &body);
   bool parseDotted(std::string &out);
 
+  ExprP parseChain(ExprP (Parser::*sub)(),
+                   std::initializer_list<const char *> ops);
   ExprP parseTestList(bool allowStar = false);
   ExprP parseTest();
   ExprP parseOr();
@@ -569,16 +571,25 @@ ExprP Parser::parseTest() {
   return finish(std::move(n));
 }
 
-ExprP Parser::parseOr() {
+/// A left-associative chain `sub (op sub)*`, built without recursion; the
+/// depth stored in each node bounds it instead.
+ExprP Parser::parseChain(ExprP (Parser::*sub)(),
+                         std::initializer_list<const char *> ops) {
   llvm::SMLoc loc = cur().loc();
-  ExprP l = parseAnd();
-  while (l && cur().isName("or")) {
+  ExprP l = (this->*sub)();
+  while (l) {
+    const char *op = nullptr;
+    for (const char *o : ops)
+      if (cur().isOp(o) || cur().isName(o))
+        op = o;
+    if (!op)
+      break;
     advance();
-    ExprP r = parseAnd();
+    ExprP r = (this->*sub)();
     if (!r)
       return nullptr;
     ExprP n = node(Expr::Kind::BinOp, loc);
-    n->text = "or";
+    n->text = op;
     n->items.push_back(std::move(l));
     n->items.push_back(std::move(r));
     l = finish(std::move(n));
@@ -586,20 +597,18 @@ ExprP Parser::parseOr() {
   return l;
 }
 
-ExprP Parser::parseAnd() {
-  llvm::SMLoc loc = cur().loc();
-  ExprP l = parseNot();
-  while (l && cur().isName("and")) {
-    advance();
-    ExprP r = parseNot();
-    if (!r)
-      return nullptr;
-    ExprP n = node(Expr::Kind::BinOp, loc);
-    n->text = "and";
-    n->items.push_back(std::move(l));
-    n->items.push_back(std::move(r));
-    l = finish(std::move(n));
-  }
+ExprP Parser::parseOr() { return parseChain(&Parser::parseAnd, {"or"}); }
+ExprP Parser::parseAnd() { return parseChain(&Parser::parseNot, {"and"}); }
+ExprP Parser::parseTerm() {
+  return parseChain(&Parser::parseFactor, {"*", "/", "//", "%", "@"});
+}
+
+ExprP Parser::parseArith() {
+  ExprP l = parseChain(&Parser::parseTerm, {"+", "-"});
+  if (l && (cur().isOp("|") || cur().isOp("&") || cur().isOp("^") ||
+            cur().isOp("<<") || cur().isOp(">>")))
+    return fail(cur().loc(), "unsupported syntax: bitwise operator '" +
+                                 cur().text.str() + "'");
   return l;
 }
 
@@ -650,47 +659,6 @@ ExprP Parser::parseComparison() {
       break;
     }
     ExprP r = parseArith();
-    if (!r)
-      return nullptr;
-    ExprP n = node(Expr::Kind::BinOp, loc);
-    n->text = op;
-    n->items.push_back(std::move(l));
-    n->items.push_back(std::move(r));
-    l = finish(std::move(n));
-  }
-  return l;
-}
-
-ExprP Parser::parseArith() {
-  llvm::SMLoc loc = cur().loc();
-  ExprP l = parseTerm();
-  while (l && (cur().isOp("+") || cur().isOp("-"))) {
-    std::string op = cur().text.str();
-    advance();
-    ExprP r = parseTerm();
-    if (!r)
-      return nullptr;
-    ExprP n = node(Expr::Kind::BinOp, loc);
-    n->text = op;
-    n->items.push_back(std::move(l));
-    n->items.push_back(std::move(r));
-    l = finish(std::move(n));
-  }
-  if (l && (cur().isOp("|") || cur().isOp("&") || cur().isOp("^") ||
-            cur().isOp("<<") || cur().isOp(">>")))
-    return fail(cur().loc(), "unsupported syntax: bitwise operator '" +
-                                 cur().text.str() + "'");
-  return l;
-}
-
-ExprP Parser::parseTerm() {
-  llvm::SMLoc loc = cur().loc();
-  ExprP l = parseFactor();
-  while (l && (cur().isOp("*") || cur().isOp("/") || cur().isOp("//") ||
-               cur().isOp("%") || cur().isOp("@"))) {
-    std::string op = cur().text.str();
-    advance();
-    ExprP r = parseFactor();
     if (!r)
       return nullptr;
     ExprP n = node(Expr::Kind::BinOp, loc);
