@@ -1,0 +1,214 @@
+//===- KernelCompiler.cpp - Build, JIT and AOT-compile kernels ------------===//
+//
+// 1. buildKernel dispatches on the family (an explicit list, no static
+//    registration) to the builder in kernels/<Family>.cpp, which writes the
+//    algorithm and applies the schedule.
+// 2. The outputs get exact bounds here, from the same kernelArguments(spec)
+//    that the inputs were made from, so the boundary has one definition.
+// 3. JIT binds the boundary buffers to the ImageParams (a ParamMap, so one
+//    compiled kernel is safe to call from several threads) and the outputs
+//    to a Realization; AOT passes the ImageParams as the argument list, and
+//    Halide appends the outputs in the same order.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/KernelCompiler.h"
+#include "codegen/kernels/Kernels.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+using namespace Halide;
+
+namespace kiln::codegen {
+
+namespace kernels {
+
+void constrainDense(OutputImageParam p, const std::vector<int> &shape) {
+  int rank = static_cast<int>(shape.size());
+  p.set_host_alignment(kBufferAlignment);
+  Expr stride = 1;
+  for (int i = 0; i < rank; ++i) {
+    int extent = shape[rank - 1 - i];
+    p.dim(i).set_stride(stride);
+    if (extent < 0) {
+      p.dim(i).set_min(0);
+    } else {
+      p.dim(i).set_bounds(0, extent);
+      stride = stride * extent;
+    }
+  }
+}
+
+ImageParam makeInput(const KernelSpec &spec, const TensorArg &a) {
+  ImageParam p(Float(32), static_cast<int>(a.shape.size()),
+               spec.name + "_" + a.name);
+  constrainDense(p, a.shape);
+  return p;
+}
+
+int fitVector(int want, int extent) {
+  int v = 1;
+  while (v * 2 <= std::min(want, extent))
+    v *= 2;
+  return v;
+}
+
+int fitDivisor(int want, int n) {
+  for (int d = std::max(1, std::min(want, n)); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+} // namespace kernels
+
+std::vector<Argument> KernelPipeline::arguments() const {
+  std::vector<Argument> args;
+  for (const ImageParam &p : inputs)
+    args.push_back(p);
+  return args;
+}
+
+KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
+                           const Target &target) {
+  (void)target; // the schedule already encodes the target's vector width
+  KernelPipeline k;
+  switch (spec.family) {
+  case KernelFamily::Conv2D:
+    k = kernels::buildConv2D(spec, schedule);
+    break;
+  case KernelFamily::MaxPool2D:
+  case KernelFamily::AvgPool2D:
+    k = kernels::buildPool2D(spec, schedule);
+    break;
+  case KernelFamily::Dense:
+    k = kernels::buildDense(spec, schedule);
+    break;
+  case KernelFamily::Conv2DBackpropInput:
+    k = kernels::buildConv2DBackpropInput(spec, schedule);
+    break;
+  case KernelFamily::Conv2DBackpropFilter:
+    k = kernels::buildConv2DBackpropFilter(spec, schedule);
+    break;
+  case KernelFamily::Conv2DBackpropBias:
+    k = kernels::buildConv2DBackpropBias(spec, schedule);
+    break;
+  case KernelFamily::MaxPool2DGrad:
+    k = kernels::buildMaxPool2DGrad(spec, schedule);
+    break;
+  }
+  std::vector<TensorArg> args = kernelArguments(spec);
+  size_t out = 0;
+  for (const TensorArg &a : args)
+    if (a.isOutput)
+      kernels::constrainDense(k.outputs.at(out++).output_buffer(), a.shape);
+  k.pipeline = Pipeline(k.outputs);
+  return k;
+}
+
+Schedule defaultScheduleFor(const KernelSpec &spec, const Target &target) {
+  return defaultSchedule(spec, target.natural_vector_size<float>());
+}
+
+std::string kernelSymbol(const KernelSpec &spec) {
+  std::string s = "kiln_" + spec.signature();
+  for (char &c : s)
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '_')
+      c = '_';
+  return s;
+}
+
+JitKernel::JitKernel(const KernelSpec &spec, const Schedule &schedule,
+                     const Target &target)
+    : spec_(spec), target_(target),
+      kernel_(buildKernel(spec, schedule, target)) {
+  kernel_.pipeline.compile_jit(target_);
+}
+
+int JitKernel::run(const std::vector<halide_buffer_t *> &args) {
+  size_t nIn = kernel_.inputs.size();
+  if (args.size() != nIn + kernel_.outputs.size()) {
+    lastError_ = "expected " + std::to_string(nIn + kernel_.outputs.size()) +
+                 " buffers, got " + std::to_string(args.size());
+    return halide_error_code_generic_error;
+  }
+  ParamMap params;
+  std::vector<Buffer<>> ins, outs;
+  ins.reserve(nIn);
+  for (size_t i = 0; i < nIn; ++i) {
+    ins.emplace_back(*args[i]);
+    params.set(kernel_.inputs[i], ins.back());
+  }
+  for (size_t i = nIn; i < args.size(); ++i)
+    outs.emplace_back(*args[i]);
+  try {
+    Realization r(outs);
+    kernel_.pipeline.realize(std::move(r), target_, params);
+  } catch (const Halide::RuntimeError &e) {
+    lastError_ = e.what();
+    return halide_error_code_generic_error;
+  }
+  lastError_.clear();
+  return 0;
+}
+
+int JitKernel::run(std::vector<Buffer<float>> &args) {
+  std::vector<halide_buffer_t *> raw;
+  for (Buffer<float> &b : args)
+    raw.push_back(b.raw_buffer());
+  return run(raw);
+}
+
+template <typename F> static std::string guarded(F &&f) {
+  try {
+    f();
+  } catch (const Halide::Error &e) {
+    return e.what();
+  } catch (const std::exception &e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string compileKernelToObject(const KernelSpec &spec,
+                                  const Schedule &schedule,
+                                  const Target &target,
+                                  const std::string &fnName,
+                                  const std::string &objectPath) {
+  return guarded([&] {
+    KernelPipeline k = buildKernel(spec, schedule, target);
+    k.pipeline.compile_to_object(objectPath, k.arguments(), fnName,
+                                 target.with_feature(Target::NoRuntime));
+  });
+}
+
+std::string compileKernelToStaticLibrary(const KernelSpec &spec,
+                                         const Schedule &schedule,
+                                         const Target &target,
+                                         const std::string &fnName,
+                                         const std::string &filenamePrefix) {
+  return guarded([&] {
+    KernelPipeline k = buildKernel(spec, schedule, target);
+    k.pipeline.compile_to_static_library(
+        filenamePrefix, k.arguments(), fnName,
+        target.with_feature(Target::NoRuntime));
+  });
+}
+
+std::string compileRuntime(const Target &target,
+                           const std::string &objectPath) {
+  return guarded([&] {
+    compile_standalone_runtime(objectPath,
+                               target.without_feature(Target::NoRuntime));
+  });
+}
+
+std::string dumpKernelStmt(const KernelSpec &spec, const Schedule &schedule,
+                           const Target &target, const std::string &path) {
+  return guarded([&] {
+    KernelPipeline k = buildKernel(spec, schedule, target);
+    k.pipeline.compile_to_lowered_stmt(path, k.arguments(), Text, target);
+  });
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,106 @@
+//===- Schedule.cpp - Schedule JSON form and per-family defaults ----------===//
+//
+// JSON (de)serialisation of Schedule and the default schedule of each family.
+// The reasoning and measured figures behind each default sit beside the code
+// that applies it, in kernels/<Family>.cpp.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Schedule.h"
+
+#include <algorithm>
+
+namespace kiln::codegen {
+
+bool Schedule::operator==(const Schedule &o) const {
+  nlohmann::json a = *this, b = o;
+  return a == b;
+}
+
+void to_json(nlohmann::json &j, const Schedule &s) {
+  j = nlohmann::json{{"vector_width", s.vectorWidth},
+                     {"tile_channels", s.tileChannels},
+                     {"tile_x", s.tileX},
+                     {"tile_y", s.tileY},
+                     {"parallel", s.parallel},
+                     {"unroll_reduction", s.unrollReduction},
+                     {"compute_at", s.computeAt},
+                     {"store_at", s.storeAt},
+                     {"rfactor", s.rfactor},
+                     {"rfactor_chunk", s.rfactorChunk}};
+}
+
+void from_json(const nlohmann::json &j, Schedule &s) {
+  auto get = [&](const char *key, auto &field) {
+    if (j.contains(key))
+      j.at(key).get_to(field);
+  };
+  get("vector_width", s.vectorWidth);
+  get("tile_channels", s.tileChannels);
+  get("tile_x", s.tileX);
+  get("tile_y", s.tileY);
+  get("parallel", s.parallel);
+  get("unroll_reduction", s.unrollReduction);
+  get("compute_at", s.computeAt);
+  get("store_at", s.storeAt);
+  get("rfactor", s.rfactor);
+  get("rfactor_chunk", s.rfactorChunk);
+}
+
+std::string scheduleToJson(const Schedule &s) {
+  return nlohmann::json(s).dump();
+}
+
+Schedule scheduleFromJson(const std::string &text) {
+  return nlohmann::json::parse(text).get<Schedule>();
+}
+
+Schedule defaultSchedule(const KernelSpec &spec, int lanes) {
+  Schedule s;
+  s.vectorWidth = lanes;
+  switch (spec.family) {
+  case KernelFamily::Conv2D:
+    // 4 vectors of output channels x 5 output columns = 20 accumulators
+    // (of 32 zmm registers), as in Halide's apps/conv_layer for AVX-512.
+    s.tileChannels = 4;
+    s.tileX = 5;
+    if (spec.channels == 1) {
+      // cin = 1: only kh*kw FMAs per output, so the tile is store-bound;
+      // a wider x tile amortises the weight loads (measured in Conv2D.cpp).
+      s.tileX = 8;
+    }
+    s.unrollReduction = spec.channels % 2 == 0 ? 2 : 1;
+    break;
+  case KernelFamily::Conv2DBackpropInput:
+    s.tileChannels = 4;
+    s.tileX = 5;
+    s.unrollReduction = spec.conv.filters % 2 == 0 ? 2 : 1;
+    break;
+  case KernelFamily::Conv2DBackpropFilter:
+    s.tileChannels = 4;
+    s.tileX = 4; // input channels per tile
+    s.tileY = 1;
+    if (spec.channels < 4)
+      s.tileY = spec.conv.kernelW; // cin small: tile over kernel x instead
+    s.rfactor = true;
+    s.rfactorChunk = 16;
+    break;
+  case KernelFamily::Conv2DBackpropBias:
+    s.tileChannels = 4;
+    s.rfactor = true;
+    s.rfactorChunk = 16;
+    break;
+  case KernelFamily::MaxPool2D:
+  case KernelFamily::AvgPool2D:
+  case KernelFamily::MaxPool2DGrad:
+    s.tileChannels = 4;
+    s.tileX = 1;
+    break;
+  case KernelFamily::Dense:
+    s.tileChannels = 1;
+    s.tileX = 8; // batch rows per tile
+    break;
+  }
+  return s;
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,62 @@
+//===- Schedule.h - Schedules as data -----------------------------*- C++ -*-===//
+//
+// A Schedule is the data an autotuner may change for one kernel: register
+// tile, vector width, parallel axis, unrolling, where producers are computed,
+// and whether reductions over the batch are split with rfactor. It has a JSON
+// form. Each family's kernels/<Family>.cpp applies it; the meaning of each
+// field per family is documented there and summarised below.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "codegen/KernelSpec.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace kiln::codegen {
+
+/// Schedule knobs. Fields a family does not use are ignored by it.
+struct Schedule {
+  /// Lanes per vector (16 = one AVX-512 fp32 register). The applied width is
+  /// shrunk to fit the vectorised extent (power of two <= extent).
+  int vectorWidth = 16;
+  /// Register tile along the innermost (channel/units) axis, in vectors.
+  int tileChannels = 1;
+  /// Register tile along the next axis: output x (conv, pool), batch rows
+  /// (dense), input channels (conv backprop filter).
+  int tileX = 1;
+  /// Register tile along kernel x for conv backprop filter (1 or kernelW).
+  int tileY = 1;
+  /// Parallel loop: "n" (batch), "y" (output rows inside the batch loop),
+  /// "ny" (both) or "none".
+  std::string parallel = "n";
+  /// Unroll factor of the innermost reduction variable (1 = none).
+  int unrollReduction = 1;
+  /// Where the accumulator is computed: "tile" (registers, at the output's
+  /// tile loop) or "root" (whole output, plain loops).
+  std::string computeAt = "tile";
+  /// Where padded / staged inputs live: "inline" (select in the inner loop),
+  /// "image" (once per image, at the batch loop) or "root".
+  std::string storeAt = "image";
+  /// Split batch reductions (backprop filter/bias) into fixed chunks of
+  /// rfactorChunk images computed in parallel then summed in order.
+  bool rfactor = true;
+  int rfactorChunk = 16;
+
+  bool operator==(const Schedule &o) const;
+};
+
+void to_json(nlohmann::json &j, const Schedule &s);
+/// Missing keys keep their defaults, so old tuning entries stay readable.
+void from_json(const nlohmann::json &j, Schedule &s);
+
+std::string scheduleToJson(const Schedule &s);
+/// Throws nlohmann::json::exception on malformed text.
+Schedule scheduleFromJson(const std::string &text);
+
+/// The hand-written default schedule of the spec's family for a CPU with
+/// vectorLanes fp32 lanes per register (16 on AVX-512).
+Schedule defaultSchedule(const KernelSpec &spec, int vectorLanes = 16);
+
+} // namespace kiln::codegen

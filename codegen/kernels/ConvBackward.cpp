@@ -1,0 +1,270 @@
+//===- ConvBackward.cpp - Conv2D gradients (input, kernel, bias) ----------===//
+//
+// Forward: out(co, ox, oy) += in(ci, ox*sx + kx*dx - pl, oy*sy + ky*dy - pt)
+//                             * kernel(co, ci, kx, ky).
+//
+// Backprop input (dx):
+//   kernel_t(ci, co, kx, ky) = kernel(co, ci, kx, ky)       (ci contiguous)
+//   grad_dilated(co, X, Y, n) = dy(co, X/sx, Y/sy, n) where X, Y are
+//                               multiples of the strides inside dy, else 0
+//   dx(ci, x, y, n) = sum_{co, kx, ky} grad_dilated(co, x + pl - kx*dx,
+//                     y + pt - ky*dy, n) * kernel_t(ci, co, kx, ky)
+//   Schedule: exactly the forward conv's register tile with the channel
+//   roles swapped; grad_dilated is staged once per image.
+//
+// Backprop filter (dkernel):
+//   per_image(co, ci, kx, ky, n) = sum_{ox, oy} in_padded(ci, ox*sx + kx*dx
+//                                  - pl, oy*sy + ky*dy - pt, n) * dy(co, ox, oy, n)
+//   dkernel(co, ci, kx, ky) = sum_n per_image(co, ci, kx, ky, n)
+//   Schedule:
+//   1. The batch sum is split into fixed chunks of rfactorChunk images
+//      (rfactor); chunks run in parallel, each summing its images in order,
+//      and the chunk partials are added in order: deterministic for any
+//      thread count.
+//   2. Inside a chunk, for each image, per_image is computed one register
+//      tile at a time (tileChannels vectors of co by tileX input channels,
+//      by all of kx when tileY > 1), the reduction over (ox, oy) running
+//      with the tile in registers; the tile is then added into the partial.
+//
+// Backprop bias: dbias(co) = sum_{n, oy, ox} dy(co, ox, oy, n), chunked over
+// the batch the same way.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/kernels/Kernels.h"
+
+using namespace Halide;
+
+namespace kiln::codegen::kernels {
+
+namespace {
+
+Func zeroPadded(const KernelSpec &s, ImageParam in, const std::string &name) {
+  Var c("c"), x("x"), y("y"), n("n");
+  Func p(name);
+  Expr inside = x >= 0 && x < s.width && y >= 0 && y < s.height;
+  p(c, x, y, n) = select(
+      inside, in(c, clamp(x, 0, s.width - 1), clamp(y, 0, s.height - 1), n),
+      0.0f);
+  return p;
+}
+
+bool convNeedsPadding(const KernelSpec &s) {
+  const Conv2DAttrs &a = s.conv;
+  WindowDim wh = s.outH(), ww = s.outW();
+  return wh.padBefore > 0 || ww.padBefore > 0 ||
+         (wh.out - 1) * a.strideH + (a.kernelH - 1) * a.dilationH >=
+             s.height ||
+         (ww.out - 1) * a.strideW + (a.kernelW - 1) * a.dilationW >= s.width;
+}
+
+} // namespace
+
+KernelPipeline buildConv2DBackpropInput(const KernelSpec &s,
+                                        const Schedule &sc) {
+  std::vector<TensorArg> args = kernelArguments(s);
+  ImageParam dy = makeInput(s, args[0]);
+  ImageParam kernel = makeInput(s, args[1]);
+  const Conv2DAttrs &a = s.conv;
+  WindowDim wh = s.outH(), ww = s.outW();
+  Var c("c"), x("x"), y("y"), n("n"), co("co"), kx("kx"), ky("ky");
+
+  // Algorithm.
+  Func kernelT(s.name + "_kernel_t");
+  kernelT(c, co, kx, ky) = kernel(co, c, kx, ky);
+  Func dil(s.name + "_grad_dilated");
+  Expr qx = x / a.strideW, qy = y / a.strideH;
+  Expr hit = x >= 0 && y >= 0 && qx < ww.out && qy < wh.out;
+  if (a.strideW > 1)
+    hit = hit && x % a.strideW == 0;
+  if (a.strideH > 1)
+    hit = hit && y % a.strideH == 0;
+  dil(c, x, y, n) = select(
+      hit, dy(c, clamp(qx, 0, ww.out - 1), clamp(qy, 0, wh.out - 1), n), 0.0f);
+  RDom r(0, a.filters, 0, a.kernelW, 0, a.kernelH, s.name + "_r");
+  Func acc(s.name + "_conv2d_backprop_input");
+  acc(c, x, y, n) = 0.0f;
+  acc(c, x, y, n) += dil(r.x, x + ww.padBefore - r.y * a.dilationW,
+                         y + wh.padBefore - r.z * a.dilationH, n) *
+                     kernelT(c, r.x, r.y, r.z);
+  Func out(s.name + "_input_grad");
+  out(c, x, y, n) = acc(c, x, y, n);
+
+  // Schedule: the forward conv's register tile over input channels.
+  int cin = s.channels;
+  int vec = fitVector(sc.vectorWidth, cin);
+  int tc = std::max(1, std::min(sc.tileChannels, cin / vec));
+  int tx = std::max(1, std::min(sc.tileX, s.width));
+  Var ct("ct"), ci("ci"), xo("xo"), xi("xi");
+  out.split(c, ct, ci, vec * tc, TailStrategy::ShiftInwards)
+      .split(x, xo, xi, tx, TailStrategy::ShiftInwards)
+      .reorder(ci, xi, xo, ct, y, n)
+      .vectorize(ci, vec)
+      .unroll(ci)
+      .unroll(xi);
+  acc.compute_at(out, xo).vectorize(c, vec).unroll(c).unroll(x).unroll(y);
+  Stage u = acc.update();
+  u.reorder(c, x, y, r.x, r.y, r.z, n)
+      .vectorize(c, vec)
+      .unroll(c)
+      .unroll(x)
+      .unroll(y);
+  if (sc.unrollReduction > 1 && a.filters % sc.unrollReduction == 0)
+    u.unroll(r.x, sc.unrollReduction);
+  if (sc.parallel == "n" || sc.parallel == "ny")
+    out.parallel(n);
+  if (sc.parallel == "y" || sc.parallel == "ny")
+    out.parallel(y);
+  int fv = fitVector(vec, a.filters);
+  if (sc.storeAt == "root")
+    dil.compute_root().vectorize(c, fv, TailStrategy::ShiftInwards);
+  else if (sc.storeAt == "image")
+    dil.compute_at(out, n).vectorize(c, fv, TailStrategy::ShiftInwards);
+  kernelT.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);
+
+  KernelPipeline k;
+  k.inputs = {dy, kernel};
+  k.outputs = {out};
+  return k;
+}
+
+KernelPipeline buildConv2DBackpropFilter(const KernelSpec &s,
+                                         const Schedule &sc) {
+  std::vector<TensorArg> args = kernelArguments(s);
+  ImageParam in = makeInput(s, args[0]);
+  ImageParam dy = makeInput(s, args[1]);
+  const Conv2DAttrs &a = s.conv;
+  WindowDim wh = s.outH(), ww = s.outW();
+  Var co("co"), ci("ci"), kx("kx"), ky("ky"), n("n");
+
+  // Algorithm.
+  bool pad = convNeedsPadding(s);
+  Func inPadded = pad ? zeroPadded(s, in, s.name + "_input_padded") : Func(in);
+  RDom r(0, ww.out, 0, wh.out, s.name + "_r");
+  Func perImage(s.name + "_conv2d_backprop_filter");
+  perImage(co, ci, kx, ky, n) = 0.0f;
+  perImage(co, ci, kx, ky, n) +=
+      inPadded(ci, r.x * a.strideW + kx * a.dilationW - ww.padBefore,
+               r.y * a.strideH + ky * a.dilationH - wh.padBefore, n) *
+      dy(co, r.x, r.y, n);
+  RDom rn(0, dy.dim(3).extent(), s.name + "_rn");
+  Func out(s.name + "_kernel_grad");
+  out(co, ci, kx, ky) = 0.0f;
+  out(co, ci, kx, ky) += perImage(co, ci, kx, ky, rn);
+
+  // Schedule.
+  // Tiles must divide the extents exactly: a partial tile of per_image would
+  // read past dy (GuardWithIf does not shrink the producer's region), and
+  // ShiftInwards would add overlapping elements twice.
+  int cout = a.filters;
+  int vec = fitVector(sc.vectorWidth, cout);
+  while (cout % vec != 0)
+    vec /= 2;
+  int tc = fitDivisor(sc.tileChannels, cout / vec);
+  int tci = fitDivisor(sc.tileX, s.channels);
+  bool tileKx = sc.tileY > 1;
+  Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), u("u");
+  RVar rno("rno"), rni("rni");
+  Func acc = out; // the Func whose update holds the per-image loop
+  Stage accUpdate = out.update();
+  VarOrRVar imageLoop = rn;
+  if (sc.rfactor) {
+    out.update().split(rn, rno, rni, std::max(1, sc.rfactorChunk));
+    acc = out.update().rfactor(rno, u);
+    acc.compute_root().vectorize(co, vec, TailStrategy::GuardWithIf);
+    if (sc.parallel != "none")
+      acc.parallel(u);
+    accUpdate = acc.update();
+    imageLoop = rni;
+    out.vectorize(co, vec, TailStrategy::GuardWithIf);
+    out.update().reorder(co, ci, kx, ky, rno).vectorize(
+        co, vec, TailStrategy::GuardWithIf);
+  }
+  accUpdate.split(co, coo, coi, vec * tc, TailStrategy::GuardWithIf)
+      .split(ci, cio, cii, tci, TailStrategy::GuardWithIf);
+  if (tileKx)
+    accUpdate.reorder(coi, cii, kx, coo, cio, ky, imageLoop);
+  else
+    accUpdate.reorder(coi, cii, coo, cio, kx, ky, imageLoop);
+  accUpdate.vectorize(coi, vec).unroll(cii);
+  if (sc.rfactor && sc.parallel != "none")
+    accUpdate.parallel(u);
+  if (tileKx)
+    accUpdate.unroll(kx);
+  perImage.compute_at(acc, coo)
+      .vectorize(co, vec)
+      .unroll(co)
+      .unroll(ci)
+      .unroll(kx)
+      .unroll(ky);
+  perImage.update()
+      .reorder(co, ci, kx, ky, n, r.x, r.y)
+      .vectorize(co, vec)
+      .unroll(co)
+      .unroll(ci)
+      .unroll(kx)
+      .unroll(ky);
+  if (pad) {
+    if (sc.rfactor)
+      inPadded.compute_at(acc, rni);
+    else
+      inPadded.compute_at(acc, rn.x);
+    inPadded.vectorize(inPadded.args()[0], fitVector(vec, s.channels),
+                       TailStrategy::ShiftInwards);
+  }
+
+  KernelPipeline k;
+  k.inputs = {in, dy};
+  k.outputs = {out};
+  return k;
+}
+
+KernelPipeline buildConv2DBackpropBias(const KernelSpec &s,
+                                       const Schedule &sc) {
+  std::vector<TensorArg> args = kernelArguments(s);
+  ImageParam dy = makeInput(s, args[0]);
+  WindowDim wh = s.outH(), ww = s.outW();
+  Var co("co"), n("n");
+
+  // Algorithm.
+  RDom r(0, ww.out, 0, wh.out, s.name + "_r");
+  Func perImage(s.name + "_conv2d_backprop_bias");
+  perImage(co, n) = 0.0f;
+  perImage(co, n) += dy(co, r.x, r.y, n);
+  RDom rn(0, dy.dim(3).extent(), s.name + "_rn");
+  Func out(s.name + "_bias_grad");
+  out(co) = 0.0f;
+  out(co) += perImage(co, rn);
+
+  // Schedule: vectorised over co, batch chunks in parallel (see banner).
+  int vec = fitVector(sc.vectorWidth, s.conv.filters);
+  while (s.conv.filters % vec != 0)
+    vec /= 2;
+  out.vectorize(co, vec, TailStrategy::GuardWithIf);
+  out.update().vectorize(co, vec, TailStrategy::GuardWithIf);
+  Func acc = out;
+  RVar rno("rno"), rni("rni");
+  Var u("u");
+  if (sc.rfactor) {
+    out.update().split(rn, rno, rni, std::max(1, sc.rfactorChunk));
+    acc = out.update().rfactor(rno, u);
+    acc.compute_root().vectorize(co, vec, TailStrategy::GuardWithIf);
+    acc.update().reorder(co, rni, u).vectorize(co, vec,
+                                               TailStrategy::GuardWithIf);
+    if (sc.parallel != "none")
+      acc.parallel(u).update().parallel(u);
+  }
+  if (sc.rfactor)
+    perImage.compute_at(acc, rni);
+  else
+    perImage.compute_at(acc, rn.x);
+  perImage.vectorize(co, vec, TailStrategy::GuardWithIf);
+  perImage.update().reorder(co, n, r.x, r.y).vectorize(
+      co, vec, TailStrategy::GuardWithIf);
+
+  KernelPipeline k;
+  k.inputs = {dy};
+  k.outputs = {out};
+  return k;
+}
+
+} // namespace kiln::codegen::kernels

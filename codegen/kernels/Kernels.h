@@ -1,0 +1,41 @@
+//===- Kernels.h - Per-family pipeline builders (codegen-internal) -*- C++ -*-===//
+//
+// One builder per family file (Conv2D.cpp, Pool.cpp, Dense.cpp,
+// ConvBackward.cpp, PoolBackward.cpp), dispatched from KernelCompiler.cpp by
+// an explicit switch, plus the small helpers they share.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "codegen/KernelCompiler.h"
+
+namespace kiln::codegen::kernels {
+
+KernelPipeline buildConv2D(const KernelSpec &, const Schedule &);
+KernelPipeline buildPool2D(const KernelSpec &, const Schedule &);
+KernelPipeline buildDense(const KernelSpec &, const Schedule &);
+KernelPipeline buildConv2DBackpropInput(const KernelSpec &, const Schedule &);
+KernelPipeline buildConv2DBackpropFilter(const KernelSpec &, const Schedule &);
+KernelPipeline buildConv2DBackpropBias(const KernelSpec &, const Schedule &);
+KernelPipeline buildMaxPool2DGrad(const KernelSpec &, const Schedule &);
+
+/// Byte alignment every boundary buffer's host pointer must have (checked
+/// at entry). Halide 14 emits aligned vector accesses to rfactor'd outputs
+/// regardless of the declared alignment, so it is made part of the contract.
+constexpr int kBufferAlignment = kKernelBufferAlignment;
+
+/// Exact bounds, dense strides and kBufferAlignment for a Keras-shaped
+/// buffer (shape[0] == -1 is the dynamic batch, min 0). Halide dim i is
+/// shape[rank-1-i].
+void constrainDense(Halide::OutputImageParam p, const std::vector<int> &shape);
+
+/// An ImageParam for boundary argument `a`, named `<layer>_<arg>`.
+Halide::ImageParam makeInput(const KernelSpec &spec, const TensorArg &a);
+
+/// Largest power of two <= min(want, extent), at least 1.
+int fitVector(int want, int extent);
+
+/// Largest divisor of n that is <= want, at least 1.
+int fitDivisor(int want, int n);
+
+} // namespace kiln::codegen::kernels

@@ -1,0 +1,87 @@
+//===- PoolBackwardTest.cpp - MaxPool2D gradient kernel -------------------===//
+//
+// Tests that the MaxPool2D gradient matches the reference (including ties,
+// which go to the first maximum in window order, and overlapping windows)
+// and equals finite differences of the forward reference.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelTestUtil.h"
+
+namespace kiln::codegen::test {
+namespace {
+
+struct PoolCase {
+  const char *name;
+  int h, w, c;
+  PoolAttrs attrs;
+  int batch;
+};
+
+const Padding V = Padding::Valid, S = Padding::Same;
+
+class MaxPoolGrad : public ::testing::TestWithParam<PoolCase> {};
+
+KernelSpec gradSpec(const PoolCase &p) {
+  return KernelSpec::pool2d(p.name, KernelFamily::MaxPool2DGrad, p.h, p.w,
+                            p.c, p.attrs);
+}
+
+TEST_P(MaxPoolGrad, MatchesReference) {
+  const PoolCase &p = GetParam();
+  KernelSpec s = gradSpec(p);
+  std::vector<Tensor> in = randomInputs(s, p.batch);
+  Tensor ref = reference::maxPool2dGrad(s, p.batch, in[0], in[1]);
+  EXPECT_LE(relError(runKernel(s, p.batch, in)[0], ref), kTolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, MaxPoolGrad,
+    ::testing::Values(PoolCase{"seed_pool1", 26, 26, 32, poolAttrs(2, 2, V), 3},
+                      PoolCase{"s2_same_3x3", 9, 11, 5, poolAttrs(3, 2, S), 2},
+                      PoolCase{"s1_valid_3x3", 7, 6, 17, poolAttrs(3, 1, V), 1}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+TEST(MaxPoolGradTies, FirstMaximumInWindowOrderWins) {
+  PoolCase p{"ties", 6, 7, 3, poolAttrs(3, 2, S), 2};
+  KernelSpec s = gradSpec(p);
+  std::vector<Tensor> in = randomInputs(s, p.batch);
+  for (float &v : in[0]) // values in {0, 1, 2}: many ties
+    v = std::floor((v + 1.0f) * 1.5f);
+  Tensor ref = reference::maxPool2dGrad(s, p.batch, in[0], in[1]);
+  EXPECT_LE(relError(runKernel(s, p.batch, in)[0], ref), kTolerance);
+}
+
+TEST(MaxPoolGradFiniteDifferences, MatchesForwardReference) {
+  const int batch = 2;
+  PoolCase p{"fd", 5, 6, 3, poolAttrs(3, 2, S), batch};
+  KernelSpec grad = gradSpec(p);
+  KernelSpec fwd = grad;
+  fwd.family = KernelFamily::MaxPool2D;
+  // Distinct values 0.01 apart, so +-eps never changes a window's argmax.
+  Tensor x(size_t(batch) * 5 * 6 * 3);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 0.01f * float((i * 37) % x.size());
+  Tensor g = randomTensor(reference::pool2d(fwd, batch, x).size(), 5);
+  auto loss = [&]() {
+    Tensor y = reference::pool2d(fwd, batch, x);
+    double l = 0;
+    for (size_t i = 0; i < y.size(); ++i)
+      l += double(y[i]) * g[i];
+    return l;
+  };
+  const float eps = 1e-3f;
+  Tensor fd(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    float keep = x[i];
+    x[i] = keep + eps;
+    double up = loss();
+    x[i] = keep - eps;
+    double down = loss();
+    x[i] = keep;
+    fd[i] = float((up - down) / (2 * eps));
+  }
+  EXPECT_LE(relError(runKernel(grad, batch, {x, g})[0], fd), 1e-3);
+}
+
+} // namespace
+} // namespace kiln::codegen::test
