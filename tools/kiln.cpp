@@ -6,76 +6,20 @@
 // there is a source) and exits with status 1.
 //
 //===----------------------------------------------------------------------===//
-#include "frontend/Summary.h"
-#include "tools/ModelLoader.h"
+#include "tools/Commands.h"
 
-#include "mlir/IR/AsmState.h"
-#include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <cstring>
-#include <string>
-#include <vector>
 
 #ifndef KILN_VERSION
 #define KILN_VERSION "unknown"
 #endif
 
-namespace {
-
-const char *kUsage = R"(kiln: a compiler and runtime for Keras models
-
-usage: kiln <command> MODEL [options]
-
-MODEL is a Keras Python script (.py), a Keras JSON file from
-model.to_json() (.json), or nn IR (.mlir).
-
-commands:
-  summary MODEL            print the model as Keras 3's model.summary() does
-  import MODEL [-o FILE]   print the nn IR after shape inference
-                           (to FILE with -o, written atomically)
-
-options:
-  -h, --help               show this help (also: kiln <command> --help)
-  --version                show kiln's version
-)";
+namespace kiln {
 
 int fail(const std::string &msg) {
   llvm::errs() << "error: " << msg << "\n";
   return 1;
-}
-
-/// Parsed command line of one subcommand: one positional MODEL, options.
-struct Args {
-  std::string model;
-  std::string output;
-  bool help = false;
-};
-
-bool parseArgs(int argc, char **argv, int first, Args &args,
-               std::string &error) {
-  for (int i = first; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      args.help = true;
-    } else if (a == "-o") {
-      if (i + 1 >= argc) {
-        error = "-o needs a file name";
-        return false;
-      }
-      args.output = argv[++i];
-    } else if (!a.empty() && a[0] == '-') {
-      error = "unknown option '" + a + "'";
-      return false;
-    } else if (args.model.empty()) {
-      args.model = a;
-    } else {
-      error = "unexpected argument '" + a + "'";
-      return false;
-    }
-  }
-  return true;
 }
 
 int writeOutput(const std::string &path, const std::string &text) {
@@ -93,64 +37,85 @@ int writeOutput(const std::string &path, const std::string &text) {
   return 0;
 }
 
-int runSummary(const Args &args) {
-  mlir::MLIRContext ctx;
-  llvm::SourceMgr sm;
-  auto model = kiln::loadModel(args.model, ctx, sm, llvm::errs());
-  if (!model)
-    return 1;
-  if (!model->keras)
-    return fail("'" + args.model + "' is nn IR: a summary needs the Keras "
-                "model (.py or .json) that names the layers");
-  return writeOutput(args.output,
-                     kiln::frontend::renderSummary(
-                         model->built, kiln::frontend::terminalColumns()));
+const std::vector<Command> &commands() {
+  static const std::vector<Command> table = {
+      {"summary", "summary MODEL [-o FILE]",
+       "print the model as Keras 3's model.summary() does",
+       {{"-o", true, "write to FILE instead of stdout", "--output"}},
+       runSummary},
+      {"import", "import MODEL [-o FILE]",
+       "print the nn IR after shape inference",
+       {{"-o", true, "write to FILE instead of stdout", "--output"}},
+       runImport},
+      {"init", "init MODEL -o W.safetensors [--seed S]",
+       "write initial weights, as the model's Keras initializers make them",
+       {{"-o", true, "the weights file to write", "--output"},
+        {"--seed", true, "random seed (default 0)"}},
+       runInit},
+      {"run", "run MODEL --weights W --input X.npy -o Y.npy",
+       "run inference (dropout off) on a batch and write the outputs",
+       {{"--weights", true, "weights (safetensors)"},
+        {"--input", true, "inputs (.npy, float32 or uint8 NHWC)"},
+        {"-o", true, "outputs to write (.npy)", "--output"},
+        {"--target", true, "Halide target (default host)"},
+        {"--batch-size", true, "samples per kernel call (default 256)"}},
+       runRun},
+  };
+  return table;
 }
 
-int runImport(const Args &args) {
-  mlir::MLIRContext ctx;
-  llvm::SourceMgr sm;
-  auto model = kiln::loadModel(args.model, ctx, sm, llvm::errs());
-  if (!model)
-    return 1;
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  model->built.module->print(os);
-  return writeOutput(args.output, os.str());
+static std::string usage() {
+  std::string s = "kiln " KILN_VERSION
+                  ": a compiler and runtime for Keras models\n\n"
+                  "usage: kiln <command> MODEL [options]\n\n"
+                  "MODEL is a Keras Python script (.py), a Keras JSON file "
+                  "from\nmodel.to_json() (.json), or nn IR (.mlir).\n\n"
+                  "commands:\n";
+  for (const Command &c : commands()) {
+    std::string left = "  " + c.name;
+    left.resize(12, ' ');
+    s += left + c.summary + "\n";
+  }
+  s += "\n  kiln <command> --help   options of one command\n"
+       "  kiln --version          kiln's version\n";
+  return s;
 }
 
-} // namespace
+} // namespace kiln
 
 int main(int argc, char **argv) {
+  using namespace kiln;
   if (argc < 2) {
-    llvm::errs() << kUsage;
+    llvm::errs() << usage();
     return 1;
   }
-  std::string cmd = argv[1];
-  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-    llvm::outs() << kUsage;
+  std::string name = argv[1];
+  if (name == "-h" || name == "--help" || name == "help") {
+    llvm::outs() << usage();
     return 0;
   }
-  if (cmd == "--version") {
-    llvm::outs() << "kiln " << KILN_VERSION
-                 << " (LLVM/MLIR 14, Halide 14)\n";
+  if (name == "--version") {
+    llvm::outs() << "kiln " << KILN_VERSION << " (LLVM/MLIR 14, Halide 14)\n";
     return 0;
   }
-  using Runner = int (*)(const Args &);
-  Runner run = cmd == "summary" ? runSummary
-               : cmd == "import" ? runImport
-                                 : nullptr;
-  if (!run)
-    return fail("unknown command '" + cmd + "' (see kiln --help)");
-  Args args;
-  std::string error;
-  if (!parseArgs(argc, argv, 2, args, error))
-    return fail(error + " (see kiln " + cmd + " --help)");
-  if (args.help) {
-    llvm::outs() << kUsage;
-    return 0;
+  for (const Command &c : commands()) {
+    if (c.name != name)
+      continue;
+    std::string error;
+    auto cl = CommandLine::parse(c.options, argc, argv, 2, error);
+    if (!cl)
+      return fail(error + " (see kiln " + name + " --help)");
+    if (cl->has("--help")) {
+      llvm::outs() << "usage: kiln " << c.usage << "\n\n"
+                   << c.summary << "\n\noptions:\n"
+                   << describeOptions(c.options);
+      return 0;
+    }
+    if (cl->positional.size() != 1)
+      return fail(cl->positional.empty()
+                      ? "kiln " + name + " needs a MODEL file"
+                      : "unexpected argument '" + cl->positional[1] + "'");
+    return c.run(*cl);
   }
-  if (args.model.empty())
-    return fail("kiln " + cmd + " needs a MODEL file");
-  return run(args);
+  return fail("unknown command '" + name + "' (see kiln --help)");
 }

@@ -42,6 +42,8 @@ static const char *roleName(TensorRole r) {
     return "weight";
   case TensorRole::Intermediate:
     return "intermediate";
+  case TensorRole::Fixed:
+    return "fixed";
   case TensorRole::View:
     return "view";
   }
@@ -84,7 +86,7 @@ Expected<Plan> Plan::fromJson(const std::string &text) {
       bool known = false;
       for (TensorRole r : {TensorRole::Input, TensorRole::Output,
                            TensorRole::Weight, TensorRole::Intermediate,
-                           TensorRole::View})
+                           TensorRole::Fixed, TensorRole::View})
         if (role == roleName(r)) {
           t.role = r;
           known = true;

@@ -23,7 +23,14 @@
 namespace kiln::runtime {
 
 /// The role of a tensor in a plan.
-enum class TensorRole { Input, Output, Weight, Intermediate, View };
+enum class TensorRole {
+  Input,        ///< given by the caller each run
+  Output,       ///< given by the caller each run
+  Weight,       ///< bound by name to a weight store
+  Intermediate, ///< in the arena (scales with the batch)
+  Fixed,        ///< a batch-independent scratch (a weight's gradient)
+  View          ///< shares another tensor's storage
+};
 
 /// One tensor. `shape` is Keras-ordered (NHWC, HWIO); -1 marks the batch.
 struct PlanTensor {

@@ -1,0 +1,196 @@
+//===- KernelLibrary.cpp - Compiled kernels, cached on disk ---------------===//
+//
+// 1. Key each kernel: FNV-1a of (codegen version, Halide version, target,
+//    symbol, spec signature, schedule JSON).
+// 2. Compile the missing objects (and the runtime object) into the cache.
+// 3. Link all objects into lib-<hash of keys>.so unless it exists.
+// 4. dlopen it with RTLD_DEEPBIND, so that its Halide runtime binds to
+//    itself and not to anything else in the process.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/ir/KernelLibrary.h"
+#include "codegen/KernelCompiler.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <filesystem>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef KILN_HALIDE_VERSION
+#define KILN_HALIDE_VERSION "14"
+#endif
+
+namespace fs = std::filesystem;
+using kiln::runtime::Expected;
+using kiln::runtime::makeError;
+
+namespace kiln {
+
+/// Bump when generated code changes for the same spec and schedule.
+static const char *kCodegenVersion = "kiln-codegen-1";
+
+std::string kernelCacheDir() {
+  if (const char *d = std::getenv("KILN_CACHE_DIR"); d && *d)
+    return d;
+  if (const char *h = std::getenv("HOME"); h && *h)
+    return std::string(h) + "/.cache/kiln";
+  return "/tmp/kiln-cache";
+}
+
+static std::string hashHex(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+/// Runs argv without a shell; returns its exit status.
+static int runProcess(const std::vector<std::string> &argv) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    std::vector<char *> args;
+    for (const auto &a : argv)
+      args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0)
+    return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static std::string tempName(const std::string &path) {
+  return path + ".tmp" + std::to_string(getpid());
+}
+
+KernelLibrary::~KernelLibrary() {
+  if (handle_)
+    dlclose(handle_);
+}
+
+Expected<std::unique_ptr<KernelLibrary>>
+KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
+                    const std::string &targetString, bool progress,
+                    CompileStats *stats) {
+  auto start = std::chrono::steady_clock::now();
+  Halide::Target target;
+  try {
+    target = targetString == "host" ? Halide::get_host_target()
+                                    : Halide::Target(targetString);
+  } catch (const std::exception &e) {
+    return makeError("unknown target '", targetString, "': ", e.what());
+  }
+  target = target.with_feature(Halide::Target::NoRuntime);
+  std::string dir = kernelCacheDir();
+  std::error_code ec;
+  fs::create_directories(dir + "/objects", ec);
+  fs::create_directories(dir + "/libs", ec);
+  if (ec)
+    return makeError("cannot create the kernel cache in '", dir,
+                     "': ", ec.message());
+  std::string prefix = std::string(kCodegenVersion) + "|" +
+                       KILN_HALIDE_VERSION + "|" + target.to_string() + "|";
+
+  // 1-2. Objects.
+  std::vector<std::string> objects;
+  std::string allKeys;
+  CompileStats local;
+  int done = 0, total = kernels.size() + 1;
+  auto show = [&](const std::string &what) {
+    if (progress)
+      std::fprintf(stderr, "\rcompiling kernels [%d/%d] %-60.60s", done, total,
+                   what.c_str());
+  };
+  for (const auto &[symbol, spec] : kernels) {
+    codegen::Schedule schedule = codegen::defaultScheduleFor(spec, target);
+    std::string key =
+        hashHex(prefix + symbol + "|" + spec.signature() + "|" +
+                codegen::scheduleToJson(schedule));
+    std::string obj = dir + "/objects/" + symbol + "-" + key + ".o";
+    allKeys += key;
+    objects.push_back(obj);
+    ++done;
+    if (fs::exists(obj)) {
+      ++local.cached;
+      continue;
+    }
+    show(symbol);
+    std::string tmp = tempName(obj);
+    std::string err =
+        codegen::compileKernelToObject(spec, schedule, target, symbol, tmp);
+    if (!err.empty()) {
+      fs::remove(tmp, ec);
+      return makeError("compiling kernel ", symbol, ": ", err);
+    }
+    fs::rename(tmp, obj, ec);
+    ++local.compiled;
+  }
+  std::string rt = dir + "/objects/halide_runtime-" +
+                   hashHex(prefix + "runtime") + ".o";
+  objects.push_back(rt);
+  ++done;
+  if (!fs::exists(rt)) {
+    show("halide runtime");
+    std::string tmp = tempName(rt);
+    Halide::Target rtTarget = target.without_feature(Halide::Target::NoRuntime);
+    std::string err = codegen::compileRuntime(rtTarget, tmp);
+    if (!err.empty())
+      return makeError("compiling the Halide runtime: ", err);
+    fs::rename(tmp, rt, ec);
+  }
+
+  // 3. Shared library.
+  std::string lib = dir + "/libs/kernels-" + hashHex(allKeys + rt) + ".so";
+  if (!fs::exists(lib)) {
+    show("linking");
+    std::string tmp = tempName(lib);
+    std::vector<std::string> argv = {"c++", "-shared", "-o", tmp};
+    argv.insert(argv.end(), objects.begin(), objects.end());
+    argv.insert(argv.end(), {"-lpthread", "-ldl"});
+    if (runProcess(argv) != 0) {
+      fs::remove(tmp, ec);
+      return makeError("linking the kernels with c++ failed (is g++ "
+                       "installed?)");
+    }
+    fs::rename(tmp, lib, ec);
+  }
+  if (progress && local.compiled)
+    std::fprintf(stderr, "\rcompiled %d kernels (%d cached)%50s\n",
+                 local.compiled, local.cached, "");
+
+  // 4. Load.
+  std::unique_ptr<KernelLibrary> l(new KernelLibrary());
+  l->path_ = lib;
+  l->handle_ = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  if (!l->handle_)
+    return makeError("cannot load the kernel library '", lib,
+                     "': ", dlerror());
+  local.seconds = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  if (stats)
+    *stats = local;
+  return l;
+}
+
+runtime::KernelEntry KernelLibrary::lookup(const std::string &symbol) const {
+  return reinterpret_cast<runtime::KernelEntry>(
+      dlsym(handle_, (symbol + "_argv").c_str()));
+}
+
+runtime::KernelResolver KernelLibrary::resolver() const {
+  return [this](const std::string &s) { return lookup(s); };
+}
+
+} // namespace kiln

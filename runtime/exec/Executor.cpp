@@ -1,0 +1,134 @@
+//===- Executor.cpp - Runs a Plan's kernel calls --------------------------===//
+//
+// See Executor.h. The only per-run work is setting host pointers and the
+// batch extent when it changes; no allocation happens after the largest
+// batch has been seen.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/exec/Executor.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace kiln::runtime {
+
+Expected<std::unique_ptr<Executor>> Executor::create(Plan plan,
+                                                     const KernelResolver &resolve) {
+  std::unique_ptr<Executor> ex(new Executor(std::move(plan)));
+  for (const PlanCall &call : ex->plan_.calls) {
+    KernelEntry e = resolve(call.symbol);
+    if (!e)
+      return makeError("kernel '", call.symbol, "' (", call.label,
+                       ") is missing from the compiled kernels");
+    ex->entries_.push_back(e);
+  }
+  size_t n = ex->plan_.tensors.size();
+  ex->buffers_.resize(n);
+  ex->dims_.resize(n);
+  ex->host_.assign(n, nullptr);
+  ex->fixed_.resize(n);
+  for (size_t t = 0; t < n; ++t) {
+    const PlanTensor &pt = ex->plan_.tensors[t];
+    ex->dims_[t].resize(pt.shape.size());
+    halide_buffer_t &b = ex->buffers_[t];
+    std::memset(&b, 0, sizeof b);
+    b.type = halide_type_t(halide_type_float, 32, 1);
+    b.dimensions = pt.shape.size();
+    b.dim = ex->dims_[t].data();
+    if (pt.role == TensorRole::Fixed) {
+      ex->fixed_[t].assign(pt.elementsPerSample(), 0.0f);
+      ex->host_[t] = ex->fixed_[t].data();
+    }
+  }
+  return ex;
+}
+
+Status Executor::bindWeight(const std::string &name, float *data) {
+  int t = plan_.find(name);
+  if (t < 0 || plan_.tensors[t].role != TensorRole::Weight)
+    return makeError("the model has no weight named '", name, "'");
+  host_[t] = data;
+  return Status::success();
+}
+
+std::vector<std::string> Executor::unboundWeights() const {
+  std::vector<std::string> names;
+  for (size_t t = 0; t < plan_.tensors.size(); ++t)
+    if (plan_.tensors[t].role == TensorRole::Weight && !host_[t])
+      names.push_back(plan_.tensors[t].name);
+  return names;
+}
+
+float *Executor::data(int tensor) { return host_[tensor]; }
+
+void Executor::bindShapes(int64_t n) {
+  if (n == boundBatch_)
+    return;
+  int64_t need = plan_.arenaBytesPerSample * n;
+  if (need > arenaCapacity_) {
+    void *p = nullptr;
+    if (posix_memalign(&p, 64, need > 0 ? need : 64) != 0)
+      p = nullptr;
+    arena_ = {static_cast<uint8_t *>(p), std::free};
+    arenaCapacity_ = need;
+  }
+  for (size_t t = 0; t < plan_.tensors.size(); ++t) {
+    const PlanTensor &pt = plan_.tensors[t];
+    // Halide's dimension 0 is the innermost (last Keras) axis.
+    int64_t stride = 1;
+    int rank = pt.shape.size();
+    for (int d = 0; d < rank; ++d) {
+      int64_t extent = pt.shape[rank - 1 - d];
+      if (extent < 0)
+        extent = n;
+      dims_[t][d] = halide_dimension_t(0, static_cast<int32_t>(extent),
+                                       static_cast<int32_t>(stride));
+      stride *= extent;
+    }
+    if (pt.role == TensorRole::Intermediate)
+      host_[t] = reinterpret_cast<float *>(arena_.get() +
+                                           pt.arenaOffsetPerSample * n);
+  }
+  boundBatch_ = n;
+}
+
+Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
+                     const std::vector<float *> &outputs) {
+  if (inputs.size() != plan_.inputs.size() ||
+      outputs.size() != plan_.outputs.size())
+    return makeError("the model takes ", plan_.inputs.size(), " inputs and ",
+                     plan_.outputs.size(), " outputs, got ", inputs.size(),
+                     " and ", outputs.size());
+  if (n <= 0 || n > (int64_t(1) << 24))
+    return makeError("batch size ", n, " is out of range");
+  bindShapes(n);
+  if (!arena_ && plan_.arenaBytesPerSample > 0)
+    return makeError("cannot allocate ", plan_.arenaBytesPerSample * n,
+                     " bytes for the activations");
+  for (size_t i = 0; i < inputs.size(); ++i)
+    host_[plan_.inputs[i]] = const_cast<float *>(inputs[i]);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    host_[plan_.outputs[i]] = outputs[i];
+  auto missing = unboundWeights();
+  if (!missing.empty())
+    return makeError("weight '", missing.front(), "' has no value");
+  for (size_t t = 0; t < plan_.tensors.size(); ++t) {
+    int r = t;
+    while (plan_.tensors[r].role == TensorRole::View)
+      r = plan_.tensors[r].viewOf;
+    buffers_[t].host = reinterpret_cast<uint8_t *>(host_[r]);
+  }
+  std::vector<void *> argv;
+  for (size_t c = 0; c < plan_.calls.size(); ++c) {
+    argv.clear();
+    for (int a : plan_.calls[c].args)
+      argv.push_back(&buffers_[a]);
+    int err = entries_[c](argv.data());
+    if (err != 0)
+      return makeError("kernel '", plan_.calls[c].symbol, "' (",
+                       plan_.calls[c].label, ") failed with Halide error ", err);
+  }
+  return Status::success();
+}
+
+} // namespace kiln::runtime

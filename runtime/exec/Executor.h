@@ -1,0 +1,72 @@
+//===- Executor.h - Runs a Plan's kernel calls ------------------*- C++ -*-===//
+//
+// Binds a Plan to memory and runs it: one halide_buffer_t per tensor (NHWC
+// shapes reversed into Halide's innermost-first dimensions, exact extents,
+// the batch set per run), the arena sized for the largest batch seen, and
+// each call made through Halide's uniform `<symbol>_argv(void **)` entry.
+// Kernels come from a resolver: a dlopen'ed library of AOT objects for the
+// kiln tool, a linked-in table for compiled executables. No MLIR, no LLVM.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_EXEC_EXECUTOR_H
+#define KILN_RUNTIME_EXEC_EXECUTOR_H
+
+#include "runtime/Status.h"
+#include "runtime/exec/Plan.h"
+
+#include "HalideRuntime.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln::runtime {
+
+/// Halide's argv-style entry of an AOT kernel.
+using KernelEntry = int (*)(void **);
+/// Finds the entry of a kernel symbol (without the _argv suffix); null if
+/// there is none.
+using KernelResolver = std::function<KernelEntry(const std::string &)>;
+
+class Executor {
+public:
+  /// Resolves every call's kernel; fails naming the first missing symbol.
+  static Expected<std::unique_ptr<Executor>> create(Plan plan,
+                                                    const KernelResolver &resolve);
+
+  /// Points weight `name` at `data` (shape as in the plan, float32). The
+  /// data must outlive the executor.
+  Status bindWeight(const std::string &name, float *data);
+  /// The names of weights not bound yet.
+  std::vector<std::string> unboundWeights() const;
+
+  /// Runs every call for a batch of `n`: `inputs` and `outputs` in the
+  /// plan's order, each holding n samples contiguously.
+  Status run(int64_t n, const std::vector<const float *> &inputs,
+             const std::vector<float *> &outputs);
+
+  /// Storage of a tensor after run() (intermediates, fixed tensors).
+  float *data(int tensor);
+  const Plan &plan() const { return plan_; }
+  /// Arena bytes for a batch of n.
+  int64_t arenaBytes(int64_t n) const { return plan_.arenaBytesPerSample * n; }
+
+private:
+  explicit Executor(Plan plan) : plan_(std::move(plan)) {}
+  void bindShapes(int64_t n);
+
+  Plan plan_;
+  std::vector<KernelEntry> entries_;
+  std::vector<halide_buffer_t> buffers_;
+  std::vector<std::vector<halide_dimension_t>> dims_;
+  std::vector<float *> host_;                 ///< per tensor, current storage
+  std::vector<std::vector<float>> fixed_;     ///< Fixed tensors' storage
+  std::unique_ptr<uint8_t[], void (*)(void *)> arena_{nullptr, nullptr};
+  int64_t arenaCapacity_ = 0;
+  int64_t boundBatch_ = -1;
+};
+
+} // namespace kiln::runtime
+
+#endif // KILN_RUNTIME_EXEC_EXECUTOR_H

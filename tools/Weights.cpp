@@ -1,0 +1,107 @@
+//===- Weights.cpp - A model's weights: create, load, check ---------------===//
+#include "tools/Weights.h"
+#include "ir/NNDialect.h"
+#include "runtime/Initializers.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+using namespace mlir;
+using namespace kiln::runtime;
+
+namespace kiln {
+
+/// An MLIR attribute as JSON (for initializer configs).
+static nlohmann::json toJson(Attribute a) {
+  if (auto i = a.dyn_cast<IntegerAttr>())
+    return i.getInt();
+  if (auto f = a.dyn_cast<FloatAttr>())
+    return f.getValueAsDouble();
+  if (auto s = a.dyn_cast<StringAttr>())
+    return s.getValue().str();
+  if (auto b = a.dyn_cast<BoolAttr>())
+    return b.getValue();
+  if (auto arr = a.dyn_cast<ArrayAttr>()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (Attribute x : arr)
+      j.push_back(toJson(x));
+    return j;
+  }
+  if (auto d = a.dyn_cast<DictionaryAttr>()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (NamedAttribute n : d)
+      j[n.getName().str()] = toJson(n.getValue());
+    return j;
+  }
+  return nullptr;  // None (UnitAttr)
+}
+
+static Shape shapeOf(nn::WeightOp w) {
+  auto s = w.getType().cast<RankedTensorType>().getShape();
+  return Shape(s.begin(), s.end());
+}
+
+Expected<SafetensorsData> initialWeights(ModuleOp module, uint64_t seed) {
+  SafetensorsData data;
+  Status status;
+  module.walk([&](nn::WeightOp w) {
+    if (!status.ok() || data.tensors.count(w.name().str()))
+      return;
+    nlohmann::json cfg = {{"class_name", w.initializer().str()}};
+    if (auto c = w.initializer_config())
+      cfg["config"] = toJson(*c);
+    Expected<Initializer> init = initializerFromKeras(cfg);
+    if (!init.ok()) {
+      status = init.status().withContext("weight '" + w.name().str() + "'");
+      return;
+    }
+    Expected<Tensor> t = makeInitializedTensor(
+        *init, DType::F32, shapeOf(w), initializerKey(*init, seed, w.name()));
+    if (!t.ok()) {
+      status = t.status().withContext("weight '" + w.name().str() + "'");
+      return;
+    }
+    data.tensors.emplace(w.name().str(), std::move(*t));
+  });
+  if (!status.ok())
+    return status;
+  if (auto name = module->getAttrOfType<StringAttr>("nn.model"))
+    data.metadata["model"] = name.getValue().str();
+  data.metadata["format"] = "kiln weights";
+  data.metadata["seed"] = std::to_string(seed);
+  return data;
+}
+
+Expected<SafetensorsData> loadWeights(ModuleOp module, const std::string &path) {
+  Expected<SafetensorsData> data = readSafetensors(path);
+  if (!data.ok())
+    return data;
+  std::set<std::string> expected;
+  Status status;
+  module.walk([&](nn::WeightOp w) {
+    std::string name = w.name().str();
+    expected.insert(name);
+    if (!status.ok())
+      return;
+    auto it = data->tensors.find(name);
+    if (it == data->tensors.end()) {
+      status = makeError(path, ": has no tensor '", name,
+                         "', which the model needs");
+      return;
+    }
+    if (it->second.shape() != shapeOf(w) || it->second.dtype() != DType::F32)
+      status = makeError(path, ": tensor '", name, "' is ",
+                         it->second.describe(), " but the model needs F32 ",
+                         shapeToString(shapeOf(w)));
+  });
+  if (!status.ok())
+    return status;
+  for (const auto &[name, t] : data->tensors)
+    if (!expected.count(name))
+      return makeError(path, ": tensor '", name,
+                       "' is not a weight of this model");
+  return data;
+}
+
+} // namespace kiln
