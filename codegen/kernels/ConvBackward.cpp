@@ -146,10 +146,27 @@ KernelPipeline buildConv2DBackpropFilter(const KernelSpec &s,
       inPadded(ci, r.x * a.strideW + kx * a.dilationW - ww.padBefore,
                r.y * a.strideH + ky * a.dilationH - wh.padBefore, n) *
       dy(co, r.x, r.y, n);
-  RDom rn(0, dy.dim(3).extent(), s.name + "_rn");
+  // 2. Sum over the batch, in chunks of `chunk` images (see banner).
+  Expr batch = dy.dim(3).extent();
+  int chunk = sc.rfactor ? std::max(1, sc.rfactorChunk) : 0;
+  Var u("u");
+  Func partial(s.name + "_kernel_grad_partial");
+  RDom rj;
   Func out(s.name + "_kernel_grad");
   out(co, ci, kx, ky) = 0.0f;
-  out(co, ci, kx, ky) += perImage(co, ci, kx, ky, rn);
+  if (chunk) {
+    rj = RDom(0, chunk, s.name + "_rj");
+    Expr img = u * chunk + rj;
+    partial(co, ci, kx, ky, u) = 0.0f;
+    partial(co, ci, kx, ky, u) +=
+        select(img < batch, perImage(co, ci, kx, ky, min(img, batch - 1)),
+               0.0f);
+    RDom ru(0, (batch + chunk - 1) / chunk, s.name + "_ru");
+    out(co, ci, kx, ky) += partial(co, ci, kx, ky, ru);
+  } else {
+    rj = RDom(0, batch, s.name + "_rn");
+    out(co, ci, kx, ky) += perImage(co, ci, kx, ky, rj);
+  }
 
   // Schedule.
   // Tiles must divide the extents exactly: a partial tile of per_image would
@@ -162,31 +179,23 @@ KernelPipeline buildConv2DBackpropFilter(const KernelSpec &s,
   int tc = fitDivisor(sc.tileChannels, cout / vec);
   int tci = fitDivisor(sc.tileX, s.channels);
   bool tileKx = sc.tileY > 1;
-  Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), u("u");
-  RVar rno("rno"), rni("rni");
-  Func acc = out; // the Func whose update holds the per-image loop
-  Stage accUpdate = out.update();
-  VarOrRVar imageLoop = rn;
-  if (sc.rfactor) {
-    out.update().split(rn, rno, rni, std::max(1, sc.rfactorChunk));
-    acc = out.update().rfactor(rno, u);
-    acc.compute_root().vectorize(co, vec, TailStrategy::GuardWithIf);
+  Var coo("coo"), coi("coi"), cio("cio"), cii("cii");
+  Func acc = chunk ? partial : out; // holds the per-image loop
+  out.vectorize(co, vec);
+  if (chunk) {
+    partial.compute_root().vectorize(co, vec);
     if (sc.parallel != "none")
-      acc.parallel(u);
-    accUpdate = acc.update();
-    imageLoop = rni;
-    out.vectorize(co, vec, TailStrategy::GuardWithIf);
-    out.update().reorder(co, ci, kx, ky, rno).vectorize(
-        co, vec, TailStrategy::GuardWithIf);
+      partial.parallel(u);
+    out.update().reorder(co, ci, kx, ky).vectorize(co, vec);
   }
-  accUpdate.split(co, coo, coi, vec * tc, TailStrategy::GuardWithIf)
-      .split(ci, cio, cii, tci, TailStrategy::GuardWithIf);
+  Stage accUpdate = acc.update();
+  accUpdate.split(co, coo, coi, vec * tc).split(ci, cio, cii, tci);
   if (tileKx)
-    accUpdate.reorder(coi, cii, kx, coo, cio, ky, imageLoop);
+    accUpdate.reorder(coi, cii, kx, coo, cio, ky, rj.x);
   else
-    accUpdate.reorder(coi, cii, coo, cio, kx, ky, imageLoop);
+    accUpdate.reorder(coi, cii, coo, cio, kx, ky, rj.x);
   accUpdate.vectorize(coi, vec).unroll(cii);
-  if (sc.rfactor && sc.parallel != "none")
+  if (chunk && sc.parallel != "none")
     accUpdate.parallel(u);
   if (tileKx)
     accUpdate.unroll(kx);
@@ -203,14 +212,10 @@ KernelPipeline buildConv2DBackpropFilter(const KernelSpec &s,
       .unroll(ci)
       .unroll(kx)
       .unroll(ky);
-  if (pad) {
-    if (sc.rfactor)
-      inPadded.compute_at(acc, rni);
-    else
-      inPadded.compute_at(acc, rn.x);
-    inPadded.vectorize(inPadded.args()[0], fitVector(vec, s.channels),
-                       TailStrategy::ShiftInwards);
-  }
+  if (pad)
+    inPadded.compute_at(acc, rj.x)
+        .vectorize(inPadded.args()[0], fitVector(vec, s.channels),
+                   TailStrategy::ShiftInwards);
 
   KernelPipeline k;
   k.inputs = {in, dy};
@@ -230,36 +235,41 @@ KernelPipeline buildConv2DBackpropBias(const KernelSpec &s,
   Func perImage(s.name + "_conv2d_backprop_bias");
   perImage(co, n) = 0.0f;
   perImage(co, n) += dy(co, r.x, r.y, n);
-  RDom rn(0, dy.dim(3).extent(), s.name + "_rn");
+  Expr batch = dy.dim(3).extent();
+  int chunk = sc.rfactor ? std::max(1, sc.rfactorChunk) : 0;
+  Var u("u");
+  Func partial(s.name + "_bias_grad_partial");
+  RDom rj;
   Func out(s.name + "_bias_grad");
   out(co) = 0.0f;
-  out(co) += perImage(co, rn);
+  if (chunk) {
+    rj = RDom(0, chunk, s.name + "_rj");
+    Expr img = u * chunk + rj;
+    partial(co, u) = 0.0f;
+    partial(co, u) +=
+        select(img < batch, perImage(co, min(img, batch - 1)), 0.0f);
+    RDom ru(0, (batch + chunk - 1) / chunk, s.name + "_ru");
+    out(co) += partial(co, ru);
+  } else {
+    rj = RDom(0, batch, s.name + "_rn");
+    out(co) += perImage(co, rj);
+  }
 
   // Schedule: vectorised over co, batch chunks in parallel (see banner).
   int vec = fitVector(sc.vectorWidth, s.conv.filters);
   while (s.conv.filters % vec != 0)
     vec /= 2;
-  out.vectorize(co, vec, TailStrategy::GuardWithIf);
-  out.update().vectorize(co, vec, TailStrategy::GuardWithIf);
-  Func acc = out;
-  RVar rno("rno"), rni("rni");
-  Var u("u");
-  if (sc.rfactor) {
-    out.update().split(rn, rno, rni, std::max(1, sc.rfactorChunk));
-    acc = out.update().rfactor(rno, u);
-    acc.compute_root().vectorize(co, vec, TailStrategy::GuardWithIf);
-    acc.update().reorder(co, rni, u).vectorize(co, vec,
-                                               TailStrategy::GuardWithIf);
+  out.vectorize(co, vec);
+  out.update().vectorize(co, vec);
+  Func acc = chunk ? partial : out;
+  if (chunk) {
+    partial.compute_root().vectorize(co, vec);
+    partial.update().reorder(co, rj.x, u).vectorize(co, vec);
     if (sc.parallel != "none")
-      acc.parallel(u).update().parallel(u);
+      partial.parallel(u).update().parallel(u);
   }
-  if (sc.rfactor)
-    perImage.compute_at(acc, rni);
-  else
-    perImage.compute_at(acc, rn.x);
-  perImage.vectorize(co, vec, TailStrategy::GuardWithIf);
-  perImage.update().reorder(co, n, r.x, r.y).vectorize(
-      co, vec, TailStrategy::GuardWithIf);
+  perImage.compute_at(acc, rj.x).vectorize(co, vec);
+  perImage.update().reorder(co, n, r.x, r.y).vectorize(co, vec);
 
   KernelPipeline k;
   k.inputs = {dy};
