@@ -99,7 +99,7 @@ private:
   std::map<std::string, int> usedNames; ///< for layers Keras left unnamed
 
   bool error(llvm::SMLoc loc, const llvm::Twine &msg) {
-    sm.PrintMessage(errs, loc, llvm::SourceMgr::DK_Error, msg);
+    reportJsonError(sm, errs, loc, msg);
     return false;
   }
 

@@ -273,4 +273,54 @@ TEST(KerasJsonError, SyntaxErrorInARealFile) {
   EXPECT_EQ(p.errors.find("error:"), p.errors.rfind("error:"));
 }
 
+std::string resnetWithTypo() {
+  std::string text = readInput("keras2_func_resnet_malaria.json");
+  std::string from = "[[\"conv2d_1\", 0, 0, {}], [\"conv2d_3\", 0, 0, {}]]";
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos)
+    text.replace(at, from.size(),
+                 "[[\"conv2d_1\", 0, 0, {}], [\"conv2d_33\", 0, 0, {}]]");
+  return text;
+}
+
+TEST(KerasJsonError, LongLinesAreQuotedAroundTheColumn) {
+  // Keras writes the whole model on one 45 KB line.
+  auto p = parseModel(resnetWithTypo(), "resnet.json");
+  EXPECT_FALSE(p.value);
+  std::vector<std::string> lines;
+  for (size_t pos = 0, next; pos < p.errors.size(); pos = next + 1) {
+    next = p.errors.find('\n', pos);
+    if (next == std::string::npos)
+      next = p.errors.size();
+    lines.push_back(p.errors.substr(pos, next - pos));
+  }
+  ASSERT_EQ(lines.size(), 3u) << p.errors;
+  EXPECT_EQ(lines[0], "resnet.json:1:4165: error: layer 'add_1': inbound node "
+                      "refers to unknown layer 'conv2d_33'");
+  EXPECT_LE(lines[1].size(), 130u);
+  EXPECT_EQ(lines[1].substr(0, 3), "...");
+  EXPECT_EQ(lines[1].substr(lines[1].size() - 3), "...");
+  size_t caret = lines[2].find('^');
+  ASSERT_NE(caret, std::string::npos);
+  EXPECT_EQ(lines[2], std::string(caret, ' ') + "^");
+  EXPECT_EQ(lines[1].substr(caret, 11), "\"conv2d_33\"");
+}
+
+TEST(KerasJsonError, DiagHandlerGetsTheRealLineAndColumn) {
+  Parsed<ModelSpec> p;
+  unsigned id = addBuffer(*p.sm, resnetWithTypo(), "resnet.json");
+  std::vector<std::pair<int, int>> seen;
+  p.sm->setDiagHandler(
+      [](const llvm::SMDiagnostic &d, void *ctx) {
+        static_cast<std::vector<std::pair<int, int>> *>(ctx)->emplace_back(
+            d.getLineNo(), d.getColumnNo());
+      },
+      &seen);
+  llvm::raw_string_ostream os(p.errors);
+  EXPECT_FALSE(parseKerasJson(*p.sm, id, os));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], (std::pair<int, int>(1, 4164))); // 0-based column
+}
+
 } // namespace
