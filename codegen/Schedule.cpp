@@ -54,25 +54,44 @@ Schedule scheduleFromJson(const std::string &text) {
   return nlohmann::json::parse(text).get<Schedule>();
 }
 
+/// Register-tile width along an axis of `extent` for `vectors` vectors per
+/// column: at most kAccumulators accumulators (of 32 zmm registers, leaving
+/// room for the weight vectors and a broadcast), at least half that budget,
+/// choosing the width that computes the fewest redundant columns (ShiftInwards
+/// recomputes the overlap of the last tile); ties go to the wider tile.
+static int pickTileX(int extent, int vectors) {
+  const int kAccumulators = 24;
+  int maxTile = std::max(1, kAccumulators / std::max(1, vectors));
+  int best = std::min(maxTile, extent), bestCost = 1 << 30;
+  for (int t = std::min(maxTile, extent); t >= std::max(1, maxTile / 2); --t) {
+    int cost = (extent + t - 1) / t * t;
+    if (cost < bestCost)
+      best = t, bestCost = cost;
+  }
+  return best;
+}
+
+static int vectorsPerTile(int channels, int lanes, int want) {
+  return std::max(1, std::min(want, channels / lanes));
+}
+
 Schedule defaultSchedule(const KernelSpec &spec, int lanes) {
   Schedule s;
   s.vectorWidth = lanes;
   switch (spec.family) {
   case KernelFamily::Conv2D:
-    // 4 vectors of output channels x 5 output columns = 20 accumulators
-    // (of 32 zmm registers), as in Halide's apps/conv_layer for AVX-512.
+    // Up to 4 vectors of output channels x pickTileX output columns, as in
+    // Halide's apps/conv_layer for AVX-512 (4x5 there). Measured (batch
+    // 128, Conv2D.cpp): conv2 (OW 11) 4x6 tile 105 GFLOP/s vs 4x5 84
+    // (5 wastes 4 of 15 columns); conv1 (OW 26, 2 vectors) 2x9 99 vs 2x8 86.
     s.tileChannels = 4;
-    s.tileX = 5;
-    if (spec.channels == 1) {
-      // cin = 1: only kh*kw FMAs per output, so the tile is store-bound;
-      // a wider x tile amortises the weight loads (measured in Conv2D.cpp).
-      s.tileX = 8;
-    }
+    s.tileX = pickTileX(spec.outW().out,
+                        vectorsPerTile(spec.conv.filters, lanes, 4));
     s.unrollReduction = spec.channels % 2 == 0 ? 2 : 1;
     break;
   case KernelFamily::Conv2DBackpropInput:
     s.tileChannels = 4;
-    s.tileX = 5;
+    s.tileX = pickTileX(spec.width, vectorsPerTile(spec.channels, lanes, 4));
     s.unrollReduction = spec.conv.filters % 2 == 0 ? 2 : 1;
     break;
   case KernelFamily::Conv2DBackpropFilter:

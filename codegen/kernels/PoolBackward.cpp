@@ -82,7 +82,11 @@ KernelPipeline buildMaxPool2DGrad(const KernelSpec &s, const Schedule &sc) {
       .unroll(rc.x)
       .unroll(rc.y);
   argmax.compute_at(out, n).vectorize(c, vec, TailStrategy::ShiftInwards);
-  argmax.update().vectorize(c, vec, TailStrategy::GuardWithIf);
+  Stage am = argmax.update();
+  am.reorder(c, rw.x, rw.y, x, y, n)
+      .vectorize(c, vec, TailStrategy::GuardWithIf);
+  if (a.poolW <= 3 && a.poolH <= 3)
+    am.unroll(rw.x).unroll(rw.y);
   if (sc.parallel == "n" || sc.parallel == "ny")
     out.parallel(n);
   if (sc.parallel == "y" || sc.parallel == "ny")
