@@ -112,7 +112,8 @@ Expected<History> History::fromJson(const std::string &text, const std::string &
     EvalResult r;
     r.loss = toDouble(it->value("loss", json(nullptr)));
     r.accuracy = toDouble(it->value("accuracy", json(nullptr)));
-    r.samples = it->value("samples", int64_t(0));
+    if (auto samples = it->find("samples"); samples != it->end() && samples->is_number_integer())
+      r.samples = samples->get<int64_t>();
     h.test = r;
   }
   return h;

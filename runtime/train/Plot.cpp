@@ -84,7 +84,9 @@ void drawPanel(std::string &svg, const Rect &area, const std::string &title,
     hi = std::min(std::max(hi, lo), 1.0);
   AxisTicks yTicks = niceTicks(lo, hi, 5);
   AxisTicks xTicks = niceTicks(1, double(std::max<size_t>(numEpochs, 1)), 8, true);
-  double xLo = numEpochs <= 1 ? 0.5 : 1, xHi = numEpochs <= 1 ? 1.5 : double(numEpochs);
+  // Epochs 1..n with a little room at both ends so end markers clear the frame.
+  double xPad = numEpochs <= 1 ? 0.5 : 0.03 * double(numEpochs - 1);
+  double xLo = 1 - xPad, xHi = double(std::max<size_t>(numEpochs, 1)) + xPad;
   auto px = [&](double e) { return area.x + (e - xLo) / (xHi - xLo) * area.w; };
   auto py = [&](double v) {
     return area.y + area.h - (v - yTicks.lo) / (yTicks.hi - yTicks.lo) * area.h;
