@@ -75,11 +75,24 @@ Conv2DFuncs defineConv2D(const KernelSpec &s) {
                y * a.strideH + r.z * a.dilationH - wh.padBefore, n) *
       f.kernel(c, r.x, r.y, r.z);
 
-  f.output = Func(s.name);
+  Func act(s.name + (s.fusedPool.enabled ? "_act" : ""));
   if (a.activation == Activation::Relu)
-    f.output(c, x, y, n) = max(f.conv(c, x, y, n), 0.0f);
+    act(c, x, y, n) = max(f.conv(c, x, y, n), 0.0f);
   else
-    f.output(c, x, y, n) = f.conv(c, x, y, n);
+    act(c, x, y, n) = f.conv(c, x, y, n);
+  f.output = act;
+  if (s.fusedPool.enabled) {
+    // Fused valid max pool: an unrolled max over the (small) window.
+    const FusedPool &p = s.fusedPool;
+    Expr m;
+    for (int ky = 0; ky < p.poolH; ++ky)
+      for (int kx = 0; kx < p.poolW; ++kx) {
+        Expr v = act(c, x * p.strideW + kx, y * p.strideH + ky, n);
+        m = m.defined() ? max(m, v) : v;
+      }
+    f.output = Func(s.name);
+    f.output(c, x, y, n) = m;
+  }
   return f;
 }
 
@@ -87,9 +100,16 @@ void scheduleConv2D(Conv2DFuncs &f, const KernelSpec &s, const Schedule &sc) {
   Var c = f.c, x = f.x, y = f.y, n = f.n;
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
   int cout = s.conv.filters, ow = s.outW().out;
+  if (s.fusedPool.enabled) {
+    // Tile = one pooled column: its poolH x poolW conv outputs per channel
+    // vector are the accumulators (2x2 x 4 vectors = 16 for a 2x2 pool).
+    ow = windowDim(ow, s.fusedPool.poolW, s.fusedPool.strideW, 1,
+                   Padding::Valid)
+             .out;
+  }
   int vec = fitVector(sc.vectorWidth, cout);
   int tc = std::max(1, std::min(sc.tileChannels, cout / vec));
-  int tx = std::max(1, std::min(sc.tileX, ow));
+  int tx = s.fusedPool.enabled ? 1 : std::max(1, std::min(sc.tileX, ow));
 
   if (sc.computeAt == "root") {
     f.conv.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);

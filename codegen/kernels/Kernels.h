@@ -1,7 +1,8 @@
 //===- Kernels.h - Per-family pipeline builders (codegen-internal) -*- C++ -*-===//
 //
 // One builder per family file (Conv2D.cpp, Pool.cpp, Dense.cpp,
-// ConvBackward.cpp, PoolBackward.cpp), dispatched from KernelCompiler.cpp by
+// ConvBackward.cpp, PoolBackward.cpp, Elementwise.cpp, Reduce.cpp,
+// MatMul.cpp, Shape.cpp), dispatched from KernelCompiler.cpp by
 // an explicit switch, plus the small helpers they share.
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +19,11 @@ KernelPipeline buildConv2DBackpropInput(const KernelSpec &, const Schedule &);
 KernelPipeline buildConv2DBackpropFilter(const KernelSpec &, const Schedule &);
 KernelPipeline buildConv2DBackpropBias(const KernelSpec &, const Schedule &);
 KernelPipeline buildMaxPool2DGrad(const KernelSpec &, const Schedule &);
+KernelPipeline buildElementwise(const KernelSpec &, const Schedule &);
+KernelPipeline buildReduce(const KernelSpec &, const Schedule &);
+KernelPipeline buildMatMul(const KernelSpec &, const Schedule &);
+/// Concatenate, ZeroPadding2D and BatchNormStats (Shape.cpp).
+KernelPipeline buildShape(const KernelSpec &, const Schedule &);
 
 /// Byte alignment every boundary buffer's host pointer must have (checked
 /// at entry). Halide 14 emits aligned vector accesses to rfactor'd outputs

@@ -53,12 +53,16 @@ std::vector<Layer> seedLayers() {
       KernelSpec::pool2d("pool1", KernelFamily::MaxPool2D, 26, 26, 32, p);
   KernelSpec pool2 =
       KernelSpec::pool2d("pool2", KernelFamily::MaxPool2D, 11, 11, 64, p);
+  KernelSpec conv2pool = conv2;
+  conv2pool.name = "conv2_pool2";
+  conv2pool.fusedPool.enabled = true;
   return {
       {"conv1", conv1},
       {"pool1", pool1},
       {"conv2", conv2},
       {"pool2", pool2},
       {"dense", KernelSpec::denseLayer("dense", 1600, d)},
+      {"conv2+pool2", conv2pool},
       {"pool2_grad", as(pool2, KernelFamily::MaxPool2DGrad)},
       {"conv2_bp_input", as(conv2, KernelFamily::Conv2DBackpropInput)},
       {"conv2_bp_filter", as(conv2, KernelFamily::Conv2DBackpropFilter)},

@@ -60,5 +60,19 @@ TEST(Conv2DSchedules, RootScheduleAndJsonScheduleMatchReference) {
   EXPECT_LE(relError(runKernel(s, 3, in, &fromJson)[0], ref), kTolerance);
 }
 
+TEST(Conv2DFusedPool, MatchesConvThenPoolReference) {
+  for (int filters : {64, 19}) {
+    KernelSpec s = KernelSpec::conv2d("conv_pool", 13, 13, 32,
+                                      convAttrs(3, filters, 1, V, 1, true, Relu));
+    s.fusedPool.enabled = true;
+    std::vector<Tensor> in = randomInputs(s, 3);
+    Tensor conv = reference::conv2d(s, 3, in[0], in[1], in[2]);
+    KernelSpec pool = KernelSpec::pool2d("pool", KernelFamily::MaxPool2D, 11, 11,
+                                         filters, PoolAttrs());
+    Tensor ref = reference::pool2d(pool, 3, conv);
+    EXPECT_LE(relError(runKernel(s, 3, in)[0], ref), kTolerance) << filters;
+  }
+}
+
 } // namespace
 } // namespace kiln::codegen::test
