@@ -120,21 +120,21 @@ static const char *activationName(Activation a) {
 static std::string extendedSignature(const KernelSpec &s);
 
 std::string KernelSpec::signature() const {
+  if (family >= KernelFamily::Elementwise)
+    return extendedSignature(*this);
   std::ostringstream os;
   os << familyName(family) << "_in" << height << "x" << width << "x"
      << channels;
-  if (isConvFamily())
+  if (isConvFamily()) {
     os << "_k" << conv.kernelH << "x" << conv.kernelW << "x" << conv.filters
        << "_s" << conv.strideH << "x" << conv.strideW << "_d"
        << conv.dilationH << "x" << conv.dilationW << "_"
        << paddingName(conv.padding) << (conv.useBias ? "_bias" : "_nobias")
        << "_" << activationName(conv.activation);
-  if (isConvFamily() && fusedPool.enabled)
-    os << "_maxpool" << fusedPool.poolH << "x" << fusedPool.poolW << "s"
-       << fusedPool.strideH << "x" << fusedPool.strideW;
-  else if (family >= KernelFamily::Elementwise)
-    return extendedSignature(*this);
-  else if (isPoolFamily())
+    if (fusedPool.enabled)
+      os << "_maxpool" << fusedPool.poolH << "x" << fusedPool.poolW << "s"
+         << fusedPool.strideH << "x" << fusedPool.strideW;
+  } else if (isPoolFamily())
     os << "_p" << pool.poolH << "x" << pool.poolW << "_s" << pool.strideH
        << "x" << pool.strideW << "_" << paddingName(pool.padding);
   else
