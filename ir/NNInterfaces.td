@@ -38,4 +38,29 @@ def NN_ShapeInferenceOpInterface : OpInterface<"ShapeInferenceOpInterface"> {
   let verify = [{ return ::kiln::nn::verifyInferredTypes($_op); }];
 }
 
+def NN_GradientOpInterface : OpInterface<"GradientOpInterface"> {
+  let cppNamespace = "::kiln::nn";
+  let description = [{
+    An op that knows its own derivative. Given the gradient of each of its
+    results (null where a result does not reach the loss), it emits nn ops
+    computing the gradient of each operand (null where none flows: integer
+    targets, or an operand that needs none). The nn-autodiff pass walks a
+    function backwards through this interface, summing the gradients of
+    values used more than once; it knows no op by name. An op that does not
+    implement it is an error when a gradient must flow through it.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Emits the gradients of the operands at the builder's insertion point.
+        `resultGrads` has one entry per result (null where none flows);
+        `operandGrads` receives one entry per operand (null where none).
+        Emits an error and fails where a gradient cannot be formed.
+      }],
+      "::mlir::LogicalResult", "buildGradients",
+      (ins "::mlir::OpBuilder &":$b,
+           "::llvm::ArrayRef<::mlir::Value>":$resultGrads,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads)>
+  ];
+}
+
 #endif // NN_INTERFACES

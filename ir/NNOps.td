@@ -60,7 +60,7 @@ def NN_WeightOp : NN_Op<"weight"> {
 // Convolution
 //===----------------------------------------------------------------------===//
 
-def NN_Conv2DOp : NN_Op<"conv2d"> {
+def NN_Conv2DOp : NN_Op<"conv2d", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
   let summary = "2-D convolution, NHWC input, HWIO kernel (Keras Conv2D)";
   let description = [{
     Cross-correlates `input` (N, H, W, Cin) with `kernel` (KH, KW, Cin, Cout)
@@ -87,7 +87,8 @@ def NN_Conv2DOp : NN_Op<"conv2d"> {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-class NN_Pool2DOp<string mnemonic, string what> : NN_Op<mnemonic> {
+class NN_Pool2DOp<string mnemonic, string what>
+    : NN_Op<mnemonic, [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
   let summary = what # " pooling over 2-D windows, NHWC";
   let description = [{
     Pools each channel of `input` (N, H, W, C) over `pool_size` windows moved
@@ -130,7 +131,7 @@ def NN_GlobalMaxPool2DOp : NN_GlobalPool2DOp<"global_max_pool2d", "Maximum">;
 // Dense
 //===----------------------------------------------------------------------===//
 
-def NN_DenseOp : NN_Op<"dense"> {
+def NN_DenseOp : NN_Op<"dense", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
   let summary = "matrix product on the last axis, plus bias (Keras Dense)";
   let description = [{
     Multiplies the last axis of `input` (..., K) by `kernel` (K, M) and adds
@@ -146,7 +147,7 @@ def NN_DenseOp : NN_Op<"dense"> {
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_BiasAddOp : NN_Op<"bias_add"> {
+def NN_BiasAddOp : NN_Op<"bias_add", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
   let summary = "adds a vector along the last axis";
   let description = [{
     Adds `bias` (C) to every element of `input` (..., C) along its last axis.
@@ -164,8 +165,8 @@ def NN_BiasAddOp : NN_Op<"bias_add"> {
 // Unary elementwise: one record each. The result has the operand's type.
 //===----------------------------------------------------------------------===//
 
-class NN_UnaryOp<string mnemonic, string formula>
-    : NN_Op<mnemonic, [], /*customShape=*/0> {
+class NN_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : NN_Op<mnemonic, traits, /*customShape=*/0> {
   let summary = "elementwise " # formula;
   let description = [{
     Applies }] # formula # [{ to every element; the result has the operand's type.
@@ -179,7 +180,8 @@ class NN_UnaryOp<string mnemonic, string formula>
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)">;
+def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface>]>;
 def NN_Relu6Op : NN_UnaryOp<"relu6", "min(max(x, 0), 6)">;
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)">;
@@ -214,7 +216,8 @@ def NN_LeakyReluOp : NN_Op<"leaky_relu", [], /*customShape=*/0> {
 // Binary elementwise, with NumPy broadcasting.
 //===----------------------------------------------------------------------===//
 
-class NN_BinaryOp<string mnemonic, string formula> : NN_Op<mnemonic> {
+class NN_BinaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : NN_Op<mnemonic, traits> {
   let summary = "elementwise " # formula # ", broadcasting as NumPy does";
   let description = [{
     Computes }] # formula # [{ elementwise. Shapes broadcast as in NumPy
@@ -230,7 +233,8 @@ class NN_BinaryOp<string mnemonic, string formula> : NN_Op<mnemonic> {
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_AddOp : NN_BinaryOp<"add", "lhs + rhs">;
+def NN_AddOp : NN_BinaryOp<"add", "lhs + rhs",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface>]>;
 def NN_SubOp : NN_BinaryOp<"sub", "lhs - rhs">;
 def NN_MulOp : NN_BinaryOp<"mul", "lhs * rhs">;
 def NN_DivOp : NN_BinaryOp<"div", "lhs / rhs">;
@@ -265,7 +269,7 @@ def NN_LogSoftmaxOp : NN_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))">;
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def NN_FlattenOp : NN_Op<"flatten"> {
+def NN_FlattenOp : NN_Op<"flatten", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
   let summary = "(N, d1, ..., dk) -> (N, d1 * ... * dk) (Keras Flatten)";
   let description = [{
     Keeps the batch axis and flattens the rest in C order (NHWC's order).
@@ -279,7 +283,7 @@ def NN_FlattenOp : NN_Op<"flatten"> {
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_ReshapeOp : NN_Op<"reshape"> {
+def NN_ReshapeOp : NN_Op<"reshape", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
   let summary = "reshapes all but the batch axis (Keras Reshape)";
   let description = [{
     Reshapes (N, ...) to (N, shape...) in C order; one entry of `shape` may
@@ -329,21 +333,25 @@ def NN_ZeroPadding2DOp : NN_Op<"zero_padding2d"> {
 // Regularisation and normalisation
 //===----------------------------------------------------------------------===//
 
-def NN_DropoutOp : NN_Op<"dropout", [], /*customShape=*/0> {
+def NN_DropoutOp : NN_Op<"dropout",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface>], /*customShape=*/0> {
   let summary = "inverted dropout in training; identity at inference";
   let description = [{
-    In training, zeroes each element with probability `rate` and scales the
-    kept ones by 1 / (1 - rate); the mask comes from a counter-based hash of
-    (seed, step, element index), so a run is reproducible; without `seed`
-    the run's seed is used. At inference it is the identity.
+    With a `step` operand (in a training step), zeroes each element with
+    probability `rate` and scales the kept ones by 1 / (1 - rate); the mask
+    comes from a counter-based hash of (seed, step, element index), so a
+    run is reproducible and the backward pass (dropout of the gradient with
+    the same seed and step) recomputes the same mask. Without `seed` the
+    run's seed is used. Without `step` (inference) it is the identity.
 
     Example:
     ```mlir
     %y = nn.dropout %x {rate = 5.000000e-01 : f64, seed = 0 : i64} : (tensor<?x1600xf32>) -> tensor<?x1600xf32>
+    %z = nn.dropout %x, %step {rate = 5.000000e-01 : f64, seed = 7 : i64} : (tensor<?x1600xf32>, tensor<f32>) -> tensor<?x1600xf32>
     ```
   }];
-  let arguments = (ins NN_Tensor:$input, F64Attr:$rate,
-                       OptionalAttr<I64Attr>:$seed);
+  let arguments = (ins NN_Tensor:$input, Optional<NN_Tensor>:$step,
+                       F64Attr:$rate, OptionalAttr<I64Attr>:$seed);
   let results = (outs NN_Tensor:$output);
   let verifier = [{ return ::kiln::nn::verifyRate(*this, rate()); }];
 }
@@ -435,5 +443,7 @@ def NN_SparseCategoricalCrossentropyOp
   let arguments = (ins NN_Tensor:$predictions, NN_IntTensor:$targets);
   let results = (outs NN_Tensor:$output);
 }
+
+include "ir/NNTrainingOps.td"
 
 #endif // NN_OPS

@@ -82,3 +82,16 @@ int64_t normalizeAxis(int64_t axis, int64_t rank) {
 }
 
 } // namespace kiln::nn
+
+#include "ir/NNDialect.h"
+
+namespace kiln::nn {
+LogicalResult inferInPlace(Operation *op) {
+  SmallVector<Type, 2> types;
+  if (failed(cast<ShapeInferenceOpInterface>(op).inferResultTypes(types)))
+    return failure();
+  for (auto [r, t] : llvm::zip(op->getResults(), types))
+    r.setType(t);
+  return success();
+}
+} // namespace kiln::nn

@@ -50,6 +50,31 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape);
 /// Normalises a possibly negative axis against `rank`; -1 if out of range.
 int64_t normalizeAxis(int64_t axis, int64_t rank);
 
+/// Sets the op's result types to what its ShapeInferenceOpInterface infers.
+mlir::LogicalResult inferInPlace(mlir::Operation *op);
+
 } // namespace kiln::nn
 
 #endif // KILN_IR_SHAPEUTILS_H
+
+#include "mlir/IR/Builders.h"
+
+namespace kiln::nn {
+/// Creates an nn op with unranked f32 results, then gives each result the
+/// type its ShapeInferenceOpInterface computes. Returns null (the op erased,
+/// an error emitted at it) when inference fails. Used by builders that make
+/// ops from ops whose shapes are known (the frontend, gradients).
+template <typename OpTy, typename... Args>
+OpTy createInferred(mlir::OpBuilder &b, mlir::Location loc, unsigned results,
+                    Args &&...args) {
+  auto unranked = mlir::UnrankedTensorType::get(b.getF32Type());
+  llvm::SmallVector<mlir::Type, 2> types(results, unranked);
+  auto op = b.create<OpTy>(loc, mlir::TypeRange(types),
+                           std::forward<Args>(args)...);
+  if (mlir::failed(inferInPlace(op.getOperation()))) {
+    op->erase();
+    return nullptr;
+  }
+  return op;
+}
+} // namespace kiln::nn

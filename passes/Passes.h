@@ -18,6 +18,9 @@ namespace kiln {
 /// nn-infer-shapes: see Passes.td.
 std::unique_ptr<mlir::Pass> createInferShapesPass();
 
+/// nn-build-train-step: see Passes.td.
+std::unique_ptr<mlir::Pass> createBuildTrainStepPass();
+
 /// Registers every kiln pass and pipeline with the global registry, so that
 /// kiln-opt accepts their flags.
 void registerAllKilnPasses();

@@ -27,4 +27,39 @@ def InferShapes : Pass<"nn-infer-shapes", "mlir::FuncOp"> {
   let constructor = "kiln::createInferShapesPass()";
 }
 
+def BuildTrainStep : Pass<"nn-build-train-step", "mlir::ModuleOp"> {
+  let summary = "Differentiate @forward into @train_step and @eval_step";
+  let description = [{
+    Builds, from @forward and the module's nn.compile settings (loss,
+    optimizer), two functions:
+
+    * `@train_step(x, targets, step) -> (loss_sum, correct_sum)`: the forward
+      computation with dropout active (its mask keyed by the layer's seed and
+      `step`), the loss, the gradient of the batch-mean loss with respect to
+      every trainable weight, and the optimizer's update of each weight and
+      of its state, written back with `nn.assign`.
+    * `@eval_step(x, targets) -> (loss_sum, correct_sum)`: the same loss and
+      metric without dropout or updates.
+
+    Gradients come from each op's GradientOpInterface, walking the forward
+    ops in reverse and summing the gradients of values used more than once;
+    the pass knows no op by name. Softmax followed by categorical
+    cross-entropy is computed as one stable nn.softmax_cross_entropy, as
+    Keras does.
+
+    Needs: shape-inferred @forward with one input and one output. Fails with
+    an error naming the op when a gradient is missing, or the loss or
+    optimizer is not supported.
+  }];
+  let constructor = "kiln::createBuildTrainStepPass()";
+  let options = [
+    Option<"seed", "seed", "int64_t", /*default=*/"0",
+           "seed of dropout masks for layers without their own">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"\"",
+           "optimizer overriding nn.compile's (adam)">,
+    Option<"learningRate", "learning-rate", "double", /*default=*/"-1",
+           "learning rate overriding the optimizer's">
+  ];
+}
+
 #endif // KILN_PASSES

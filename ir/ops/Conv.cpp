@@ -61,3 +61,38 @@ FailureOr<bool> readWindowPadding(Operation *op, StringRef padding) {
   return readPadding(op, padding);
 }
 } // namespace kiln::nn
+
+LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                       SmallVectorImpl<Value> &operandGrads) {
+  Value dy = grads[0];
+  auto in = input().getType().cast<RankedTensorType>().getShape();
+  auto k = kernel().getType().cast<RankedTensorType>().getShape();
+  // The input of a model's first layer needs no gradient: the autodiff pass
+  // drops it (its value is a function argument), so build it only when the
+  // input is computed.
+  Value dx;
+  if (!input().isa<BlockArgument>()) {
+    auto op = createInferred<Conv2DBackpropInputOp>(
+        b, getLoc(), 1, dy, kernel(), b.getI64ArrayAttr({in[1], in[2]}),
+        strides(), paddingAttr(), dilation());
+    if (!op)
+      return failure();
+    dx = op.input_grad();
+  }
+  auto dk = createInferred<Conv2DBackpropFilterOp>(
+      b, getLoc(), 1, input(), dy, b.getI64ArrayAttr({k[0], k[1]}), strides(),
+      paddingAttr(), dilation());
+  if (!dk)
+    return failure();
+  operandGrads.push_back(dx);
+  operandGrads.push_back(dk.kernel_grad());
+  if (bias()) {
+    auto db = createInferred<ReduceSumOp>(b, getLoc(), 1, dy,
+                                          b.getI64ArrayAttr({0, 1, 2}),
+                                          b.getBoolAttr(false));
+    if (!db)
+      return failure();
+    operandGrads.push_back(db.output());
+  }
+  return success();
+}

@@ -56,3 +56,51 @@ LogicalResult WeightOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   types.push_back(t);
   return success();
 }
+
+LogicalResult DenseOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  Value dy = grads[0];
+  if (input().getType().cast<RankedTensorType>().getRank() != 2)
+    return emitOpError("gradient needs a 2-D input (flatten first)");
+  // dx = dy . W^T, dW = x^T . dy, db = sum over the batch of dy.
+  Value dx;
+  if (!input().isa<BlockArgument>()) {
+    auto op = createInferred<MatMulOp>(b, getLoc(), 1, dy, kernel(),
+                                       b.getBoolAttr(false),
+                                       b.getBoolAttr(true));
+    if (!op)
+      return failure();
+    dx = op.output();
+  }
+  auto dw = createInferred<MatMulOp>(b, getLoc(), 1, input(), dy,
+                                     b.getBoolAttr(true), b.getBoolAttr(false));
+  if (!dw)
+    return failure();
+  operandGrads.push_back(dx);
+  operandGrads.push_back(dw.output());
+  if (bias()) {
+    auto db = createInferred<ReduceSumOp>(b, getLoc(), 1, dy,
+                                          b.getI64ArrayAttr({0}),
+                                          b.getBoolAttr(false));
+    if (!db)
+      return failure();
+    operandGrads.push_back(db.output());
+  }
+  return success();
+}
+
+LogicalResult BiasAddOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  int64_t rank = input().getType().cast<RankedTensorType>().getRank();
+  SmallVector<int64_t, 4> axes;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    axes.push_back(i);
+  auto db = createInferred<ReduceSumOp>(b, getLoc(), 1, grads[0],
+                                        b.getI64ArrayAttr(axes),
+                                        b.getBoolAttr(false));
+  if (!db)
+    return failure();
+  operandGrads.push_back(grads[0]);
+  operandGrads.push_back(db.output());
+  return success();
+}

@@ -52,3 +52,21 @@ NN_BROADCASTING_OP(DivOp)
 NN_BROADCASTING_OP(MaximumOp)
 NN_BROADCASTING_OP(MinimumOp)
 #undef NN_BROADCASTING_OP
+
+LogicalResult ReluOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  auto g = createInferred<ReluGradOp>(b, getLoc(), 1, output(), grads[0]);
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.input_grad());
+  return success();
+}
+
+LogicalResult AddOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  if (lhs().getType() != rhs().getType())
+    return emitOpError("gradient of a broadcasting add is not supported yet");
+  operandGrads.push_back(grads[0]);
+  operandGrads.push_back(grads[0]);
+  return success();
+}

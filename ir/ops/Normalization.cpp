@@ -30,3 +30,20 @@ LogicalResult BatchNormOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   types.push_back(in);
   return success();
 }
+
+LogicalResult DropoutOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  // Dropout is linear: its gradient is dropout of the gradient with the
+  // same seed and step, hence the same mask.
+  if (!step()) {
+    operandGrads.push_back(grads[0]);
+    return success();
+  }
+  auto d = createInferred<DropoutOp>(b, getLoc(), 1, grads[0], step(),
+                                     rateAttr(), seedAttr());
+  if (!d)
+    return failure();
+  operandGrads.push_back(d.output());
+  operandGrads.push_back(nullptr);
+  return success();
+}

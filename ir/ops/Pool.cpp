@@ -63,3 +63,19 @@ LogicalResult GlobalAvgPool2DOp::inferResultTypes(SmallVectorImpl<Type> &t) {
 LogicalResult GlobalMaxPool2DOp::inferResultTypes(SmallVectorImpl<Type> &t) {
   return inferGlobalPool(*this, keepdims(), t);
 }
+
+LogicalResult MaxPool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                          SmallVectorImpl<Value> &operandGrads) {
+  auto g = createInferred<MaxPool2DGradOp>(b, getLoc(), 1, input(), grads[0],
+                                           pool_size(), strides(),
+                                           paddingAttr());
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.input_grad());
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                          SmallVectorImpl<Value> &operandGrads) {
+  return emitOpError("has no gradient yet");
+}

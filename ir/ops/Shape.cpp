@@ -117,3 +117,27 @@ LogicalResult ZeroPadding2DOp::inferResultTypes(SmallVectorImpl<Type> &types) {
       *this, {in[0], grow(in[1], p[0] + p[1]), grow(in[2], p[2] + p[3]), in[3]}));
   return success();
 }
+
+/// Flatten and reshape move no data: their gradient is the inverse reshape.
+static LogicalResult reshapeBack(OpBuilder &b, Location loc, Value input,
+                                 Value grad,
+                                 SmallVectorImpl<Value> &operandGrads) {
+  auto shape = input.getType().cast<RankedTensorType>().getShape();
+  auto r = createInferred<ReshapeOp>(
+      b, loc, 1, grad,
+      b.getI64ArrayAttr(llvm::to_vector<4>(shape.drop_front())));
+  if (!r)
+    return failure();
+  operandGrads.push_back(r.output());
+  return success();
+}
+
+LogicalResult FlattenOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  return reshapeBack(b, getLoc(), input(), grads[0], operandGrads);
+}
+
+LogicalResult ReshapeOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  return reshapeBack(b, getLoc(), input(), grads[0], operandGrads);
+}

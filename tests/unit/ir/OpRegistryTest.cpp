@@ -40,8 +40,10 @@ TEST(OpRegistry, EveryOpInfersShapesAndHasALitTest) {
     if (name.getDialectNamespace() != "nn")
       continue;
     ++count;
-    EXPECT_TRUE(name.hasInterface<kiln::nn::ShapeInferenceOpInterface>())
-        << name.getStringRef().str() << " has no shape inference";
+    // nn.assign is the one op without results (a write-back).
+    if (name.getStringRef() != "nn.assign")
+      EXPECT_TRUE(name.hasInterface<kiln::nn::ShapeInferenceOpInterface>())
+          << name.getStringRef().str() << " has no shape inference";
     EXPECT_TRUE(name.hasTrait<mlir::OpTrait::ZeroRegion>())
         << name.getStringRef().str();
     std::string use = name.getStringRef().str() + " ";

@@ -1,0 +1,198 @@
+//===- NNTrainingOps.td - Gradients, losses, optimizers ----*- tablegen -*-===//
+//
+// The ops a training step is made of beyond the forward ones: gradient
+// kernels that ops' GradientOpInterface implementations emit, the fused
+// softmax cross-entropy, optimizer updates, and writing weights back.
+// Included from NNOps.td.
+//
+//===----------------------------------------------------------------------===//
+
+//===----------------------------------------------------------------------===//
+// Gradients of structured ops
+//===----------------------------------------------------------------------===//
+
+def NN_Conv2DBackpropInputOp : NN_Op<"conv2d_backprop_input"> {
+  let summary = "gradient of nn.conv2d with respect to its input";
+  let description = [{
+    Given the gradient of a conv2d's output (N, OH, OW, Cout) and its kernel
+    (KH, KW, Cin, Cout), computes the gradient of its input (N, H, W, Cin),
+    `input_size` = [H, W] (strided convolutions lose it). Attributes as the
+    forward op's.
+
+    Example:
+    ```mlir
+    %dx = nn.conv2d_backprop_input %dy, %k {input_size = [13, 13], strides = [1, 1], padding = "valid", dilation = [1, 1]}
+        : (tensor<?x11x11x64xf32>, tensor<3x3x32x64xf32>) -> tensor<?x13x13x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$output_grad, NN_Tensor:$kernel,
+                       I64ArrayAttr:$input_size, I64ArrayAttr:$strides,
+                       StrAttr:$padding, I64ArrayAttr:$dilation);
+  let results = (outs NN_Tensor:$input_grad);
+}
+
+def NN_Conv2DBackpropFilterOp : NN_Op<"conv2d_backprop_filter"> {
+  let summary = "gradient of nn.conv2d with respect to its kernel";
+  let description = [{
+    Given a conv2d's input (N, H, W, Cin) and the gradient of its output
+    (N, OH, OW, Cout), computes the gradient of its kernel
+    (KH, KW, Cin, Cout), summed over the batch in a fixed order.
+
+    Example:
+    ```mlir
+    %dk = nn.conv2d_backprop_filter %x, %dy {kernel_size = [3, 3], strides = [1, 1], padding = "valid", dilation = [1, 1]}
+        : (tensor<?x13x13x32xf32>, tensor<?x11x11x64xf32>) -> tensor<3x3x32x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$output_grad,
+                       I64ArrayAttr:$kernel_size, I64ArrayAttr:$strides,
+                       StrAttr:$padding, I64ArrayAttr:$dilation);
+  let results = (outs NN_Tensor:$kernel_grad);
+}
+
+def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad"> {
+  let summary = "gradient of nn.max_pool2d";
+  let description = [{
+    Routes each output gradient to the position of its window's maximum in
+    `input` (the first one, in window order, on ties). Attributes as the
+    forward op's.
+
+    Example:
+    ```mlir
+    %dx = nn.max_pool2d_grad %x, %dy {pool_size = [2, 2], strides = [2, 2], padding = "valid"}
+        : (tensor<?x26x26x32xf32>, tensor<?x13x13x32xf32>) -> tensor<?x26x26x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$output_grad,
+                       I64ArrayAttr:$pool_size, I64ArrayAttr:$strides,
+                       StrAttr:$padding);
+  let results = (outs NN_Tensor:$input_grad);
+}
+
+def NN_ReluGradOp : NN_Op<"relu_grad"> {
+  let summary = "gradient of nn.relu: output_grad where output > 0, else 0";
+  let description = [{
+    Takes relu's *output* (positive exactly where its input was), so the
+    forward pass need not keep the input.
+
+    Example:
+    ```mlir
+    %dx = nn.relu_grad %y, %dy : (tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>) -> tensor<?x26x26x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$output, NN_Tensor:$output_grad);
+  let results = (outs NN_Tensor:$input_grad);
+}
+
+def NN_MatMulOp : NN_Op<"matmul"> {
+  let summary = "2-D matrix product with optional transposes";
+  let description = [{
+    op(lhs) · op(rhs), op the transpose when the flag is set. Dense's
+    gradients: dx = dy · Wᵀ and dW = xᵀ · dy (a sum over the batch, in a
+    fixed order).
+
+    Example:
+    ```mlir
+    %dw = nn.matmul %x, %dy {transpose_lhs = true, transpose_rhs = false}
+        : (tensor<?x1600xf32>, tensor<?x10xf32>) -> tensor<1600x10xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs, BoolAttr:$transpose_lhs,
+                       BoolAttr:$transpose_rhs);
+  let results = (outs NN_Tensor:$output);
+}
+
+//===----------------------------------------------------------------------===//
+// Losses and metrics in a training step
+//===----------------------------------------------------------------------===//
+
+def NN_SoftmaxCrossEntropyOp : NN_Op<"softmax_cross_entropy",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+  let summary = "softmax then categorical cross-entropy, computed stably";
+  let description = [{
+    From `logits` (N, C) and one-hot (or soft) `targets` (N, C): the
+    per-sample loss -sum(t * log_softmax(z)) (N), and whether the sample is
+    classified correctly, 1 or 0 (argmax of logits equals argmax of
+    targets, first index on ties) (N). Keras computes softmax followed by
+    categorical_crossentropy this way too.
+
+    Example:
+    ```mlir
+    %loss, %correct = nn.softmax_cross_entropy %z, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> (tensor<?xf32>, tensor<?xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$logits, NN_Tensor:$targets);
+  let results = (outs NN_Tensor:$loss, NN_Tensor:$correct);
+}
+
+def NN_SoftmaxCrossEntropyGradOp : NN_Op<"softmax_cross_entropy_grad"> {
+  let summary = "gradient of the batch-mean softmax cross-entropy";
+  let description = [{
+    (softmax(logits) - targets) / N, N the batch size: the gradient of the
+    mean over the batch of nn.softmax_cross_entropy's loss.
+
+    Example:
+    ```mlir
+    %dz = nn.softmax_cross_entropy_grad %z, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$logits, NN_Tensor:$targets);
+  let results = (outs NN_Tensor:$logits_grad);
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizers and state
+//===----------------------------------------------------------------------===//
+
+def NN_AdamUpdateOp : NN_Op<"adam_update"> {
+  let summary = "one Adam step for one weight (Keras's update rule)";
+  let description = [{
+    With t = iterations + 1:
+    m' = beta_1 m + (1 - beta_1) g, v' = beta_2 v + (1 - beta_2) g²,
+    w' = w - lr · sqrt(1 - beta_2^t) / (1 - beta_1^t) · m' / (sqrt(v') + epsilon),
+    exactly as keras.optimizers.Adam (learning_rate 0.001, beta_1 0.9,
+    beta_2 0.999, epsilon 1e-7 by default). Results: w', m', v'.
+
+    Example:
+    ```mlir
+    %w2, %m2, %v2 = nn.adam_update %w, %g, %m, %v, %t {learning_rate = 1.0e-03 : f64, beta_1 = 0.9 : f64, beta_2 = 0.999 : f64, epsilon = 1.0e-07 : f64}
+        : (tensor<10xf32>, tensor<10xf32>, tensor<10xf32>, tensor<10xf32>, tensor<f32>) -> (tensor<10xf32>, tensor<10xf32>, tensor<10xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$weight, NN_Tensor:$grad, NN_Tensor:$m,
+                       NN_Tensor:$v, NN_Tensor:$iterations,
+                       F64Attr:$learning_rate, F64Attr:$beta_1,
+                       F64Attr:$beta_2, F64Attr:$epsilon);
+  let results = (outs NN_Tensor:$new_weight, NN_Tensor:$new_m,
+                      NN_Tensor:$new_v);
+}
+
+def NN_ConstantOp : NN_Op<"constant"> {
+  let summary = "a constant tensor";
+  let description = [{
+    Example:
+    ```mlir
+    %one = nn.constant {value = dense<1.0> : tensor<f32>} : tensor<f32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = "attr-dict `:` type($output)";
+}
+
+def NN_AssignOp : Op<NN_Dialect, "assign"> {
+  let summary = "writes a new value into a named weight at the end of a step";
+  let description = [{
+    The training step's one side effect: weight `name` (an nn.weight of the
+    same function, trainable or optimizer state) takes `value` for the next
+    step. Reads of the weight in the same step see the old value; the plan
+    makes the update in place once nothing reads the old value.
+
+    Example:
+    ```mlir
+    nn.assign "dense/bias", %b2 : tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, NN_Tensor:$value);
+  let assemblyFormat = "$name `,` $value attr-dict `:` type($value)";
+}

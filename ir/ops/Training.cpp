@@ -1,0 +1,149 @@
+//===- Training.cpp - Shapes of gradient, loss and optimizer ops ----------===//
+//
+// Shape inference for the ops of NNTrainingOps.td, and the gradient of the
+// fused softmax cross-entropy.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/NNDialect.h"
+#include "ir/ShapeUtils.h"
+
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace kiln::nn {
+FailureOr<bool> readWindowPadding(Operation *op, StringRef padding);
+}
+
+LogicalResult
+Conv2DBackpropInputOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectRank(*this, 0, "output_grad", 4)) ||
+      failed(expectRank(*this, 1, "kernel", 4)))
+    return failure();
+  SmallVector<int64_t, 2> size, st, dil;
+  if (failed(readInts(*this, input_size(), "input_size", 2, 1, size)) ||
+      failed(readInts(*this, strides(), "strides", 2, 1, st)) ||
+      failed(readInts(*this, dilation(), "dilation", 2, 1, dil)) ||
+      failed(readWindowPadding(*this, padding())))
+    return failure();
+  auto dy = operandType(*this, 0).getShape();
+  auto k = operandType(*this, 1).getShape();
+  bool same = padding() == "same";
+  if (windowOutputSize(size[0], k[0], st[0], dil[0], same) != dy[1] ||
+      windowOutputSize(size[1], k[1], st[1], dil[1], same) != dy[2] ||
+      dy[3] != k[3])
+    return emitOpError("output_grad ")
+           << formatShape(dy) << " is not what conv2d gives for input size "
+           << formatPair(size[0], size[1]) << " and kernel " << formatShape(k);
+  types.push_back(tensorLike(*this, {dy[0], size[0], size[1], k[2]}));
+  return success();
+}
+
+LogicalResult
+Conv2DBackpropFilterOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectRank(*this, 0, "input", 4)) ||
+      failed(expectRank(*this, 1, "output_grad", 4)))
+    return failure();
+  SmallVector<int64_t, 2> ks, st, dil;
+  if (failed(readInts(*this, kernel_size(), "kernel_size", 2, 1, ks)) ||
+      failed(readInts(*this, strides(), "strides", 2, 1, st)) ||
+      failed(readInts(*this, dilation(), "dilation", 2, 1, dil)) ||
+      failed(readWindowPadding(*this, padding())))
+    return failure();
+  auto x = operandType(*this, 0).getShape();
+  auto dy = operandType(*this, 1).getShape();
+  bool same = padding() == "same";
+  if (windowOutputSize(x[1], ks[0], st[0], dil[0], same) != dy[1] ||
+      windowOutputSize(x[2], ks[1], st[1], dil[1], same) != dy[2])
+    return emitOpError("output_grad ")
+           << formatShape(dy) << " is not what conv2d gives for input "
+           << formatShape(x);
+  types.push_back(tensorLike(*this, {ks[0], ks[1], x[3], dy[3]}));
+  return success();
+}
+
+LogicalResult MaxPool2DGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectRank(*this, 0, "input", 4)) ||
+      failed(expectRank(*this, 1, "output_grad", 4)))
+    return failure();
+  types.push_back(operandType(*this, 0));
+  return success();
+}
+
+LogicalResult ReluGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(verifyCompatibleShape(operandType(*this, 0).getShape(),
+                                   operandType(*this, 1).getShape())))
+    return emitOpError("output and output_grad shapes differ");
+  types.push_back(operandType(*this, 0));
+  return success();
+}
+
+LogicalResult MatMulOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectRank(*this, 0, "lhs", 2)) ||
+      failed(expectRank(*this, 1, "rhs", 2)))
+    return failure();
+  auto a = operandType(*this, 0).getShape();
+  auto b = operandType(*this, 1).getShape();
+  int64_t m = transpose_lhs() ? a[1] : a[0], ka = transpose_lhs() ? a[0] : a[1];
+  int64_t kb = transpose_rhs() ? b[1] : b[0], n = transpose_rhs() ? b[0] : b[1];
+  if (failed(verifyCompatibleShape({ka}, {kb})))
+    return emitOpError("contracted sizes differ: ")
+           << formatShape(a) << " and " << formatShape(b);
+  types.push_back(tensorLike(*this, {m, n}));
+  return success();
+}
+
+LogicalResult
+SoftmaxCrossEntropyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectRank(*this, 0, "logits", 2)) ||
+      failed(verifyCompatibleShape(operandType(*this, 0).getShape(),
+                                   operandType(*this, 1).getShape())))
+    return emitOpError("expects logits and targets of one (N, C) shape");
+  int64_t n = operandType(*this, 0).getShape()[0];
+  types.push_back(tensorLike(*this, {n}));
+  types.push_back(tensorLike(*this, {n}));
+  return success();
+}
+
+LogicalResult
+SoftmaxCrossEntropyGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectRank(*this, 0, "logits", 2)) ||
+      failed(verifyCompatibleShape(operandType(*this, 0).getShape(),
+                                   operandType(*this, 1).getShape())))
+    return emitOpError("expects logits and targets of one (N, C) shape");
+  types.push_back(operandType(*this, 0));
+  return success();
+}
+
+LogicalResult AdamUpdateOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  auto w = operandType(*this, 0);
+  for (unsigned i = 1; i < 4; ++i)
+    if (operandType(*this, i).getShape() != w.getShape())
+      return emitOpError("operand ") << i << " has shape "
+                                     << formatShape(operandType(*this, i).getShape())
+                                     << ", the weight " << formatShape(w.getShape());
+  if (operandType(*this, 4).getNumElements() != 1)
+    return emitOpError("iterations must be a scalar");
+  types.append(3, w);
+  return success();
+}
+
+LogicalResult ConstantOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  types.push_back(value().getType());
+  return success();
+}
+
+LogicalResult SoftmaxCrossEntropyOp::buildGradients(
+    OpBuilder &b, ArrayRef<Value> resultGrads,
+    SmallVectorImpl<Value> &operandGrads) {
+  // The loss's gradient is seeded by the training step as the batch mean;
+  // the accuracy flag has none.
+  auto g = createInferred<SoftmaxCrossEntropyGradOp>(b, getLoc(), 1, logits(),
+                                                     targets());
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.logits_grad());
+  operandGrads.push_back(nullptr);
+  return success();
+}

@@ -1,0 +1,302 @@
+//===- BuildTrainStep.cpp - nn-build-train-step ---------------------------===//
+//
+// Reverse-mode differentiation of @forward into a training step.
+//
+// 1. Clone @forward into @train_step(x, targets, step); give its dropout ops
+//    the step (training mode) and a seed.
+// 2. Attach the loss to the model's output: softmax + categorical
+//    cross-entropy becomes nn.softmax_cross_entropy on the logits.
+// 3. Walk the ops backwards from the loss. Each op with a gradient flowing
+//    into a result builds its operands' gradients (GradientOpInterface);
+//    gradients of a value used twice are summed with nn.add.
+// 4. For each trainable weight, the optimizer's update (with its state as
+//    non-trainable weights) and nn.assign write-backs.
+// 5. Build @eval_step the same way, without steps 3 and 4.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/ShapeUtils.h"
+#include "passes/PassDetail.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/IR/BlockAndValueMapping.h"
+#include "llvm/ADT/DenseMap.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace {
+
+/// What nn.compile asks for, with Keras's defaults and the pass's overrides.
+struct TrainingConfig {
+  std::string loss = "categorical_crossentropy";
+  std::string optimizer = "adam";
+  double learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;
+};
+
+/// Keras's class names and snake_case spellings of the same thing.
+std::string canonical(StringRef s) {
+  std::string out;
+  for (char c : s)
+    if (c != '_')
+      out += std::tolower(static_cast<unsigned char>(c));
+  return out;
+}
+
+struct BuildTrainStepPass : kiln::BuildTrainStepBase<BuildTrainStepPass> {
+  void runOnOperation() override;
+  LogicalResult readConfig(ModuleOp module, TrainingConfig &config);
+  /// Clones @forward as `name` with a targets argument (and a step one);
+  /// returns the clone, its targets and step arguments, and the per-sample
+  /// loss and correct values.
+  FuncOp buildLoss(FuncOp forward, StringRef name, bool training,
+                   const TrainingConfig &config, Operation *&lossOp);
+  LogicalResult differentiate(FuncOp step, Operation *lossOp,
+                              llvm::DenseMap<Value, Value> &grads);
+  LogicalResult applyOptimizer(FuncOp step, const TrainingConfig &config,
+                               llvm::DenseMap<Value, Value> &grads);
+};
+
+LogicalResult BuildTrainStepPass::readConfig(ModuleOp module,
+                                             TrainingConfig &config) {
+  auto compile = module->getAttrOfType<DictionaryAttr>("nn.compile");
+  if (compile) {
+    if (auto loss = compile.getAs<StringAttr>("loss"))
+      config.loss = loss.getValue().str();
+    else if (auto loss = compile.getAs<DictionaryAttr>("loss"))
+      if (auto cls = loss.getAs<StringAttr>("class_name"))
+        config.loss = cls.getValue().str();
+    if (auto opt = compile.getAs<StringAttr>("optimizer")) {
+      config.optimizer = opt.getValue().str();
+    } else if (auto opt = compile.getAs<DictionaryAttr>("optimizer")) {
+      if (auto cls = opt.getAs<StringAttr>("class_name"))
+        config.optimizer = cls.getValue().str();
+      if (auto cfg = opt.getAs<DictionaryAttr>("config")) {
+        auto num = [&](StringRef key, double &out) {
+          if (auto f = cfg.getAs<FloatAttr>(key))
+            out = f.getValueAsDouble();
+          else if (auto i = cfg.getAs<IntegerAttr>(key))
+            out = i.getInt();
+        };
+        num("learning_rate", config.learningRate);
+        num("lr", config.learningRate);
+        num("beta_1", config.beta1);
+        num("beta_2", config.beta2);
+        num("epsilon", config.epsilon);
+      }
+    }
+  }
+  if (!optimizer.empty())
+    config.optimizer = optimizer;
+  if (learningRate > 0)
+    config.learningRate = learningRate;
+  if (canonical(config.loss) != "categoricalcrossentropy")
+    return module.emitError("loss '")
+           << config.loss << "' is not supported for training yet "
+           << "(kiln trains categorical_crossentropy)";
+  if (canonical(config.optimizer) != "adam")
+    return module.emitError("optimizer '")
+           << config.optimizer << "' is not supported yet (kiln has adam)";
+  return success();
+}
+
+FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
+                                     bool training,
+                                     const TrainingConfig &config,
+                                     Operation *&lossOp) {
+  ModuleOp module = getOperation();
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  FuncOp fn = forward.clone();
+  fn.setName(name);
+  module.push_back(fn);
+  Block &body = fn.getBody().front();
+  auto ret = cast<ReturnOp>(body.getTerminator());
+  Value output = ret.getOperand(0);
+  auto outType = output.getType().cast<RankedTensorType>();
+  Type f32 = b.getF32Type();
+  Value targets = body.addArgument(outType, fn.getLoc());
+  Value step;
+  if (training)
+    step = body.addArgument(RankedTensorType::get({}, f32), fn.getLoc());
+
+  // Dropout trains with the step; each layer gets its own stream.
+  int index = 0;
+  fn.walk([&](DropoutOp d) {
+    ++index;
+    if (!training)
+      return;
+    d->insertOperands(1, step);
+    if (!d.seedAttr())
+      d->setAttr("seed", b.getI64IntegerAttr(
+                             static_cast<int64_t>(seed) * 1000003 + index));
+  });
+
+  // softmax + categorical cross-entropy -> one stable op on the logits.
+  auto softmax = output.getDefiningOp<SoftmaxOp>();
+  if (!softmax || outType.getRank() != 2 ||
+      normalizeAxis(static_cast<int64_t>(softmax.axis()), 2) != 1) {
+    fn.emitError("categorical_crossentropy needs the model to end in "
+                 "softmax over the classes");
+    return nullptr;
+  }
+  b.setInsertionPoint(ret);
+  Location loc = softmax.getLoc();
+  auto sce = createInferred<SoftmaxCrossEntropyOp>(b, loc, 2, softmax.input(),
+                                                   targets);
+  if (!sce)
+    return nullptr;
+  auto sum = [&](Value v) {
+    return createInferred<ReduceSumOp>(b, loc, 1, v, b.getI64ArrayAttr({}),
+                                       b.getBoolAttr(false))
+        .output();
+  };
+  Value lossSum = sum(sce.loss()), correctSum = sum(sce.correct());
+  ret->setOperands({lossSum, correctSum});
+  if (softmax->use_empty())
+    softmax.erase();
+  SmallVector<Type, 3> inputs = llvm::to_vector<3>(fn.getType().getInputs());
+  inputs.push_back(targets.getType());
+  if (training)
+    inputs.push_back(step.getType());
+  fn.setType(b.getFunctionType(inputs, {lossSum.getType(), correctSum.getType()}));
+  lossOp = sce;
+  return fn;
+}
+
+LogicalResult BuildTrainStepPass::differentiate(FuncOp fn, Operation *lossOp,
+                                                llvm::DenseMap<Value, Value> &grads) {
+  Block &body = fn.getBody().front();
+  OpBuilder b(body.getTerminator());
+  // The loss's gradient: the seed of the batch mean (the loss op's own
+  // gradient divides by the batch size).
+  grads[lossOp->getResult(0)] = lossOp->getResult(0);
+  std::vector<Operation *> forwardOps;
+  for (Operation &op : body)
+    forwardOps.push_back(&op);
+  bool started = false;
+  for (auto it = forwardOps.rbegin(); it != forwardOps.rend(); ++it) {
+    Operation *op = *it;
+    if (op == lossOp)
+      started = true;
+    if (!started)
+      continue;
+    SmallVector<Value, 2> resultGrads;
+    bool any = false;
+    for (Value r : op->getResults()) {
+      resultGrads.push_back(grads.lookup(r));
+      any |= bool(resultGrads.back());
+    }
+    if (!any || isa<WeightOp>(op))
+      continue;
+    auto differentiable = dyn_cast<GradientOpInterface>(op);
+    if (!differentiable)
+      return op->emitOpError("has no gradient (kiln cannot train through it "
+                             "yet)");
+    SmallVector<Value, 3> operandGrads;
+    if (failed(differentiable.buildGradients(b, resultGrads, operandGrads)))
+      return failure();
+    for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads)) {
+      if (!g || operand.isa<BlockArgument>())
+        continue;
+      Value &acc = grads[operand];
+      if (!acc) {
+        acc = g;
+        continue;
+      }
+      auto add = createInferred<AddOp>(b, op->getLoc(), 1, acc, g);
+      if (!add)
+        return failure();
+      acc = add.output();
+    }
+  }
+  return success();
+}
+
+LogicalResult BuildTrainStepPass::applyOptimizer(FuncOp fn,
+                                                 const TrainingConfig &config,
+                                                 llvm::DenseMap<Value, Value> &grads) {
+  Block &body = fn.getBody().front();
+  OpBuilder b(body.getTerminator());
+  Location loc = fn.getLoc();
+  Type f32 = b.getF32Type();
+  // Keras 3 names Adam's variables "adam/iteration",
+  // "adam/<var>_momentum" and "adam/<var>_velocity".
+  auto state = [&](std::string name, Type type) {
+    auto w = b.create<WeightOp>(loc, type, b.getStringAttr(name),
+                                b.getStringAttr("zeros"), nullptr, nullptr,
+                                b.getBoolAttr(false));
+    return w.output();
+  };
+  Value iteration = state("adam/iteration", RankedTensorType::get({}, f32));
+  SmallVector<WeightOp, 8> weights;
+  fn.walk([&](WeightOp w) {
+    if (w.isTrainable() && grads.lookup(w.output()))
+      weights.push_back(w);
+  });
+  for (WeightOp w : weights) {
+    if (w.regularizer())
+      return w.emitOpError("regularizers are not supported in training yet");
+    std::string flat = w.name().str();
+    std::replace(flat.begin(), flat.end(), '/', '_');
+    Value m = state("adam/" + flat + "_momentum", w.getType());
+    Value v = state("adam/" + flat + "_velocity", w.getType());
+    auto update = createInferred<AdamUpdateOp>(
+        b, w.getLoc(), 3, w.output(), grads.lookup(w.output()), m, v, iteration,
+        b.getF64FloatAttr(config.learningRate), b.getF64FloatAttr(config.beta1),
+        b.getF64FloatAttr(config.beta2), b.getF64FloatAttr(config.epsilon));
+    if (!update)
+      return failure();
+    b.create<AssignOp>(w.getLoc(), w.nameAttr(), update.new_weight());
+    b.create<AssignOp>(w.getLoc(), b.getStringAttr("adam/" + flat + "_momentum"),
+                       update.new_m());
+    b.create<AssignOp>(w.getLoc(), b.getStringAttr("adam/" + flat + "_velocity"),
+                       update.new_v());
+  }
+  auto one = b.create<kiln::nn::ConstantOp>(
+      loc, RankedTensorType::get({}, f32),
+      DenseElementsAttr::get(RankedTensorType::get({}, f32), 1.0f));
+  auto next = createInferred<AddOp>(b, loc, 1, iteration, one.output());
+  if (!next)
+    return failure();
+  b.create<AssignOp>(loc, b.getStringAttr("adam/iteration"), next.output());
+  return success();
+}
+
+void BuildTrainStepPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  auto forward = module.lookupSymbol<FuncOp>("forward");
+  if (!forward) {
+    module.emitError("nn-build-train-step needs a function @forward");
+    return signalPassFailure();
+  }
+  if (forward.getNumArguments() != 1 || forward.getNumResults() != 1) {
+    forward.emitError("training needs a model with one input and one output");
+    return signalPassFailure();
+  }
+  for (StringRef name : {"train_step", "eval_step"})
+    if (module.lookupSymbol(name)) {
+      module.emitError("the module already has @") << name;
+      return signalPassFailure();
+    }
+  TrainingConfig config;
+  if (failed(readConfig(module, config)))
+    return signalPassFailure();
+  Operation *lossOp = nullptr;
+  FuncOp train = buildLoss(forward, "train_step", true, config, lossOp);
+  if (!train)
+    return signalPassFailure();
+  llvm::DenseMap<Value, Value> grads;
+  if (failed(differentiate(train, lossOp, grads)) ||
+      failed(applyOptimizer(train, config, grads)))
+    return signalPassFailure();
+  Operation *evalLoss = nullptr;
+  if (!buildLoss(forward, "eval_step", false, config, evalLoss))
+    return signalPassFailure();
+}
+
+} // namespace
+
+std::unique_ptr<Pass> kiln::createBuildTrainStepPass() {
+  return std::make_unique<BuildTrainStepPass>();
+}

@@ -1,0 +1,92 @@
+// RUN: kiln-opt --split-input-file --verify-diagnostics --nn-build-train-step %s | FileCheck %s
+
+// Tests that a conv/pool/dense/dropout model gets a training step: the
+// fused loss, every op's gradient in reverse order, Adam for each trainable
+// weight with Keras-named state, and an evaluation step.
+// CHECK-LABEL: func @train_step(%arg0: tensor<?x8x8x1xf32>, %arg1: tensor<?x3xf32>, %arg2: tensor<f32>) -> (tensor<f32>, tensor<f32>)
+// CHECK: nn.dropout %{{.*}}, %arg2 {rate = 5.000000e-01 : f64, seed = 1 : i64}
+// CHECK: %loss, %correct = nn.softmax_cross_entropy %[[Z:.*]], %arg1
+// CHECK: nn.softmax_cross_entropy_grad %[[Z]], %arg1
+// CHECK: nn.matmul {{.*}} {transpose_lhs = false, transpose_rhs = true}
+// CHECK: nn.matmul {{.*}} {transpose_lhs = true, transpose_rhs = false}
+// CHECK: nn.reduce_sum {{.*}} {axes = [0], keepdims = false}
+// CHECK: nn.dropout {{.*}}, %arg2 {rate = 5.000000e-01 : f64, seed = 1 : i64}
+// CHECK: nn.reshape {{.*}} {shape = [3, 3, 2]}
+// CHECK: nn.max_pool2d_grad
+// CHECK: nn.relu_grad
+// CHECK-NOT: nn.conv2d_backprop_input
+// CHECK: nn.conv2d_backprop_filter %arg0, {{.*}} {dilation = [1, 1], kernel_size = [3, 3], padding = "valid", strides = [1, 1]}
+// CHECK: nn.weight "adam/iteration" {initializer = "zeros", trainable = false} : tensor<f32>
+// CHECK: nn.weight "adam/c_kernel_momentum"
+// CHECK: nn.adam_update
+// CHECK: nn.assign "c/kernel", %new_weight : tensor<3x3x1x2xf32>
+// CHECK: nn.constant {value = dense<1.000000e+00> : tensor<f32>} : tensor<f32>
+// CHECK: nn.assign "adam/iteration"
+// CHECK: return
+// CHECK-LABEL: func @eval_step(%arg0: tensor<?x8x8x1xf32>, %arg1: tensor<?x3xf32>) -> (tensor<f32>, tensor<f32>)
+// CHECK: nn.dropout %{{.*}} {rate
+// CHECK: nn.softmax_cross_entropy
+// CHECK-NOT: nn.adam_update
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x8x8x1xf32>) -> tensor<?x3xf32> {
+    %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<3x3x1x2xf32>
+    %b = nn.weight "c/bias" {initializer = "zeros"} : tensor<2xf32>
+    %c = nn.conv2d %x, %k, %b {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<3x3x1x2xf32>, tensor<2xf32>) -> tensor<?x6x6x2xf32>
+    %r = nn.relu %c : (tensor<?x6x6x2xf32>) -> tensor<?x6x6x2xf32>
+    %p = nn.max_pool2d %r {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x6x6x2xf32>) -> tensor<?x3x3x2xf32>
+    %f = nn.flatten %p : (tensor<?x3x3x2xf32>) -> tensor<?x18xf32>
+    %d = nn.dropout %f {rate = 0.5 : f64} : (tensor<?x18xf32>) -> tensor<?x18xf32>
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<18x3xf32>
+    %v = nn.weight "d/bias" {initializer = "zeros"} : tensor<3xf32>
+    %z = nn.dense %d, %w, %v : (tensor<?x18xf32>, tensor<18x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+    %s = nn.softmax %z {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    return %s : tensor<?x3xf32>
+  }
+}
+
+// -----
+
+// Tests that a value used twice sums its gradients, and that a stacked
+// convolution's input gradient is built.
+// CHECK-LABEL: func @train_step
+// CHECK: nn.conv2d_backprop_input
+// CHECK: %[[SUM:.*]] = nn.add %{{.*}}, %{{.*}} : (tensor<?x4x4x2xf32>, tensor<?x4x4x2xf32>) -> tensor<?x4x4x2xf32>
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x4x4x2xf32>) -> tensor<?x2xf32> {
+    %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<1x1x2x2xf32>
+    %k2 = nn.weight "c2/kernel" {initializer = "glorot_uniform"} : tensor<1x1x2x2xf32>
+    %c = nn.conv2d %x, %k {strides = [1, 1], padding = "same", dilation = [1, 1]} : (tensor<?x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<?x4x4x2xf32>
+    %c2 = nn.conv2d %c, %k2 {strides = [1, 1], padding = "same", dilation = [1, 1]} : (tensor<?x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<?x4x4x2xf32>
+    %a = nn.add %c2, %c : (tensor<?x4x4x2xf32>, tensor<?x4x4x2xf32>) -> tensor<?x4x4x2xf32>
+    %f = nn.flatten %a : (tensor<?x4x4x2xf32>) -> tensor<?x32xf32>
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<32x2xf32>
+    %z = nn.dense %f, %w : (tensor<?x32xf32>, tensor<32x2xf32>) -> tensor<?x2xf32>
+    %s = nn.softmax %z {axis = 1 : i64} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+    return %s : tensor<?x2xf32>
+  }
+}
+
+// -----
+
+// Tests that an op without a gradient is an error at that op.
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<4x4xf32>
+    %z = nn.dense %x, %w : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+    // expected-error @+1 {{'nn.tanh' op has no gradient (kiln cannot train through it yet)}}
+    %t = nn.tanh %z : (tensor<?x4xf32>) -> tensor<?x4xf32>
+    %s = nn.softmax %t {axis = -1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+    return %s : tensor<?x4xf32>
+  }
+}
+
+// -----
+
+// Tests that an unsupported optimizer is refused.
+// expected-error @+1 {{optimizer 'lion' is not supported yet (kiln has adam)}}
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "lion"}} {
+  func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    %s = nn.softmax %x {axis = -1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+    return %s : tensor<?x4xf32>
+  }
+}
