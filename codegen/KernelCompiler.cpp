@@ -23,7 +23,8 @@ namespace kiln::codegen {
 
 namespace kernels {
 
-void constrainDense(OutputImageParam p, const std::vector<int> &shape) {
+void constrainDense(OutputImageParam p, const std::vector<int> &shape,
+                    bool bounds) {
   int rank = static_cast<int>(shape.size());
   p.set_host_alignment(kBufferAlignment);
   Expr stride = 1;
@@ -31,17 +32,19 @@ void constrainDense(OutputImageParam p, const std::vector<int> &shape) {
     int extent = shape[rank - 1 - i];
     p.dim(i).set_stride(stride);
     if (extent < 0) {
-      p.dim(i).set_min(0);
+      if (bounds)
+        p.dim(i).set_min(0);
     } else {
-      p.dim(i).set_bounds(0, extent);
+      if (bounds)
+        p.dim(i).set_bounds(0, extent);
       stride = stride * extent;
     }
   }
 }
 
 ImageParam makeInput(const KernelSpec &spec, const TensorArg &a) {
-  ImageParam p(Float(32), static_cast<int>(a.shape.size()),
-               spec.name + "_" + a.name);
+  ImageParam p(a.dtype == DType::Int32 ? Int(32) : Float(32),
+               static_cast<int>(a.shape.size()), spec.name + "_" + a.name);
   constrainDense(p, a.shape);
   return p;
 }
@@ -96,12 +99,38 @@ KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
   case KernelFamily::MaxPool2DGrad:
     k = kernels::buildMaxPool2DGrad(spec, schedule);
     break;
+  case KernelFamily::Elementwise:
+    k = kernels::buildElementwise(spec, schedule);
+    break;
+  case KernelFamily::Reduce:
+    k = kernels::buildReduce(spec, schedule);
+    break;
+  case KernelFamily::MatMul:
+    k = kernels::buildMatMul(spec, schedule);
+    break;
+  case KernelFamily::Concatenate:
+  case KernelFamily::ZeroPadding2D:
+  case KernelFamily::BatchNormStats:
+    k = kernels::buildShape(spec, schedule);
+    break;
   }
+  // A Tuple-valued output Func (Elementwise with several outputs) holds
+  // several boundary outputs, in order.
+  std::vector<OutputImageParam> outBuffers;
+  std::vector<bool> firstOfFunc;
+  for (Func &f : k.outputs)
+    for (OutputImageParam p : f.output_buffers()) {
+      firstOfFunc.push_back(outBuffers.size() == 0 ||
+                            p.name() == f.output_buffers()[0].name());
+      outBuffers.push_back(p);
+    }
   std::vector<TensorArg> args = kernelArguments(spec);
   size_t out = 0;
   for (const TensorArg &a : args)
-    if (a.isOutput)
-      kernels::constrainDense(k.outputs.at(out++).output_buffer(), a.shape);
+    if (a.isOutput) {
+      kernels::constrainDense(outBuffers.at(out), a.shape, firstOfFunc[out]);
+      ++out;
+    }
   k.pipeline = Pipeline(k.outputs);
   return k;
 }
@@ -111,11 +140,26 @@ Schedule defaultScheduleFor(const KernelSpec &spec, const Target &target) {
 }
 
 std::string kernelSymbol(const KernelSpec &spec) {
-  std::string s = "kiln_" + spec.signature();
+  // Signatures that are long or hold characters a C identifier cannot
+  // (Elementwise programs) keep a readable prefix plus a 64-bit FNV-1a hash
+  // of the whole signature, so distinct specs keep distinct symbols.
+  std::string sig = spec.signature();
+  std::string s = "kiln_" + sig;
+  bool replaced = false;
   for (char &c : s)
     if (!isalnum(static_cast<unsigned char>(c)) && c != '_')
-      c = '_';
-  return s;
+      c = '_', replaced = true;
+  if (!replaced && s.size() <= 96)
+    return s;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : sig)
+    h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  s = s.substr(0, 64);
+  while (!s.empty() && s.back() == '_')
+    s.pop_back();
+  return s + "_h" + hex;
 }
 
 JitKernel::JitKernel(const KernelSpec &spec, const Schedule &schedule,
@@ -126,9 +170,11 @@ JitKernel::JitKernel(const KernelSpec &spec, const Schedule &schedule,
 }
 
 int JitKernel::run(const std::vector<halide_buffer_t *> &args) {
-  size_t nIn = kernel_.inputs.size();
-  if (args.size() != nIn + kernel_.outputs.size()) {
-    lastError_ = "expected " + std::to_string(nIn + kernel_.outputs.size()) +
+  size_t nIn = kernel_.inputs.size(), nOut = 0;
+  for (const Func &f : kernel_.outputs)
+    nOut += f.outputs(); // a Tuple-valued Func has several buffers
+  if (args.size() != nIn + nOut) {
+    lastError_ = "expected " + std::to_string(nIn + nOut) +
                  " buffers, got " + std::to_string(args.size());
     return halide_error_code_generic_error;
   }

@@ -118,6 +118,23 @@ Schedule defaultSchedule(const KernelSpec &spec, int lanes) {
     s.tileChannels = 1;
     s.tileX = 8; // batch rows per tile
     break;
+  case KernelFamily::Elementwise:
+  case KernelFamily::Concatenate:
+  case KernelFamily::ZeroPadding2D:
+    s.tileChannels = 1; // memory-bound: one vector per step
+    break;
+  case KernelFamily::Reduce:
+  case KernelFamily::BatchNormStats:
+    s.tileChannels = 1;
+    s.rfactor = true; // batch sums in fixed chunks (deterministic)
+    s.rfactorChunk = 16;
+    break;
+  case KernelFamily::MatMul:
+    s.tileChannels = 2; // vectors of output columns per tile
+    s.tileX = 4;        // output rows per tile
+    s.rfactor = true;   // reduction over the batch: fixed chunks
+    s.rfactorChunk = 16;
+    break;
   }
   return s;
 }

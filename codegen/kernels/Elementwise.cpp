@@ -1,8 +1,8 @@
 //===- Elementwise.cpp - Expression programs over one index space ---------===//
 //
-// Algorithm (spec.ew, output shape spec.shape, Halide vars v0 = last axis):
-//   1. Each input is read at the output's point: Full inputs at (v0, v1, ...),
-//      LastAxis vectors at (v0), Scalars at () or (0). Int32 inputs are
+// Algorithm (spec.ew, output shape spec.shape, Halide vars d0 = last axis):
+//   1. Each input is read at the output's point: Full inputs at (d0, d1, ...),
+//      LastAxis vectors at (d0), Scalars at () or (0). Int32 inputs are
 //      converted to float for arithmetic.
 //   2. Each node becomes an Expr over the earlier ones; Unary/UnaryGrad take
 //      their expressions from codegen/Activations.def; DropoutKeep hashes
@@ -54,11 +54,13 @@ Expr unaryFnGradExpr(UnaryFn fn, Expr x, Expr y, Expr alpha) {
 
 namespace {
 
+Expr u32(uint32_t v) { return Internal::make_const(UInt(32), uint64_t(v)); }
+
 Expr mix(Expr h) {
   h = h ^ (h >> 16);
-  h = h * UIntImm::make(UInt(32), 0x7feb352du);
+  h = h * u32(0x7feb352du);
   h = h ^ (h >> 15);
-  h = h * UIntImm::make(UInt(32), 0x846ca68bu);
+  h = h * u32(0x846ca68bu);
   h = h ^ (h >> 16);
   return h;
 }
@@ -81,7 +83,7 @@ EwFuncs defineElementwise(const KernelSpec &s) {
   int rank = int(s.shape.size());
   EwFuncs f;
   for (int i = 0; i < rank; ++i)
-    f.vars.push_back(Var("v" + std::to_string(i)));
+    f.vars.push_back(Var("d" + std::to_string(i)));
   std::vector<Expr> vars(f.vars.begin(), f.vars.end());
   std::vector<TensorArg> args = kernelArguments(s);
 
@@ -102,10 +104,10 @@ EwFuncs defineElementwise(const KernelSpec &s) {
   }
 
   // Flat row-major index (uint32) of the point, for dropout.
-  Expr index = UIntImm::make(UInt(32), 0);
+  Expr index = u32(0);
   uint32_t stride = 1;
   for (int i = 0; i < rank; ++i) {
-    index = index + cast<uint32_t>(vars[i]) * UIntImm::make(UInt(32), stride);
+    index = index + cast<uint32_t>(vars[i]) * u32(stride);
     stride *= uint32_t(std::max(s.shape[rank - 1 - i], 1));
   }
 
@@ -152,10 +154,10 @@ EwFuncs defineElementwise(const KernelSpec &s) {
         throw CompileError(s.name + ": dropout seed and step must be scalar "
                                     "inputs");
       Expr key = mix(mix(hashBits(raw[seed.a]) ^
-                         UIntImm::make(UInt(32), 0x9e3779b9u)) ^
+                         u32(0x9e3779b9u)) ^
                      hashBits(raw[step.a]));
       Expr h = mix(mix(index ^ key) + key);
-      e[i] = select(h >= UIntImm::make(UInt(32), dropoutThreshold(n.value)),
+      e[i] = select(h >= u32(dropoutThreshold(n.value)),
                     1.0f, 0.0f);
       break;
     }

@@ -32,8 +32,10 @@ constexpr int kBufferAlignment = kKernelBufferAlignment;
 
 /// Exact bounds, dense strides and kBufferAlignment for a Keras-shaped
 /// buffer (shape[0] == -1 is the dynamic batch, min 0). Halide dim i is
-/// shape[rank-1-i].
-void constrainDense(Halide::OutputImageParam p, const std::vector<int> &shape);
+/// shape[rank-1-i]. bounds = false sets strides and alignment only (for
+/// the 2nd.. buffers of a Tuple-valued output, whose bounds follow the 1st).
+void constrainDense(Halide::OutputImageParam p, const std::vector<int> &shape,
+                    bool bounds = true);
 
 /// An ImageParam for boundary argument `a`, named `<layer>_<arg>`.
 Halide::ImageParam makeInput(const KernelSpec &spec, const TensorArg &a);

@@ -47,4 +47,26 @@ Tensor maxPool2dGrad(const KernelSpec &s, int n, const Tensor &x,
 Tensor dense(const KernelSpec &s, int n, const Tensor &x, const Tensor &w,
              const Tensor &bias);
 
+/// y = fn(x) and dy/dx from the scalar columns of codegen/Activations.def.
+double unaryFn(codegen::UnaryFn fn, double x, double alpha = 0);
+double unaryFnGrad(codegen::UnaryFn fn, double x, double y, double alpha = 0);
+
+/// Elementwise program (s.ew over s.shape at batch n): one tensor per
+/// input (kernelArguments order, Int32 inputs given as their float values,
+/// seeds/steps exact), one tensor per output. Evaluated in double.
+std::vector<Tensor> elementwise(const KernelSpec &s, int n,
+                                const std::vector<Tensor> &inputs);
+
+/// Reduce family (s.reduce.kind): inputs and outputs in kernelArguments
+/// order (class ids of sparse targets as float values).
+std::vector<Tensor> reduce(const KernelSpec &s, int n,
+                           const std::vector<Tensor> &inputs);
+
+/// C = op(A) . op(B) with the batch (p or r == -1) equal to n.
+Tensor matmul(const KernelSpec &s, int n, const Tensor &a, const Tensor &b);
+
+/// Concatenate / ZeroPadding2D / BatchNormStats (outputs in boundary order).
+std::vector<Tensor> shapeOp(const KernelSpec &s, int n,
+                            const std::vector<Tensor> &inputs);
+
 } // namespace kiln::reference
