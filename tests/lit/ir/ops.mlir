@@ -202,3 +202,35 @@ func @bn_param(%x: tensor<?x2x2x4xf32>, %v: tensor<3xf32>) -> tensor<*xf32> {
   %n = nn.batch_norm %x, %v, %v {axis = -1 : i64, epsilon = 1.000000e-03 : f64, momentum = 9.900000e-01 : f64} : (tensor<?x2x2x4xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<*xf32>
   return %n : tensor<*xf32>
 }
+
+// -----
+
+// Tests that the training ops round-trip.
+// CHECK-LABEL: func @training_ops
+// CHECK: nn.conv2d_backprop_input %{{.*}}, %{{.*}} {dilation = [1, 1], input_size = [8, 8], padding = "valid", strides = [1, 1]}
+// CHECK: nn.conv2d_backprop_filter
+// CHECK: nn.max_pool2d_grad
+// CHECK: nn.relu_grad
+// CHECK: nn.matmul
+// CHECK: nn.softmax_cross_entropy_grad
+// CHECK: nn.adam_update
+// CHECK: nn.assign "w", %{{.*}} : tensor<3x3x1x4xf32>
+func @training_ops(%x: tensor<?x8x8x1xf32>, %dy: tensor<?x6x6x4xf32>, %k: tensor<3x3x1x4xf32>, %z: tensor<?x10xf32>, %t: tensor<?x10xf32>, %it: tensor<f32>) -> tensor<?x10xf32> {
+  %dx = nn.conv2d_backprop_input %dy, %k {input_size = [8, 8], strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x6x6x4xf32>, tensor<3x3x1x4xf32>) -> tensor<?x8x8x1xf32>
+  %dk = nn.conv2d_backprop_filter %x, %dy {kernel_size = [3, 3], strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<?x6x6x4xf32>) -> tensor<3x3x1x4xf32>
+  %dp = nn.max_pool2d_grad %dy, %dy {pool_size = [1, 1], strides = [1, 1], padding = "valid"} : (tensor<?x6x6x4xf32>, tensor<?x6x6x4xf32>) -> tensor<?x6x6x4xf32>
+  %dr = nn.relu_grad %dy, %dp : (tensor<?x6x6x4xf32>, tensor<?x6x6x4xf32>) -> tensor<?x6x6x4xf32>
+  %m = nn.matmul %z, %t {transpose_lhs = true, transpose_rhs = false} : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<10x10xf32>
+  %dz = nn.softmax_cross_entropy_grad %z, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+  %w2, %m2, %v2 = nn.adam_update %k, %dk, %k, %k, %it {learning_rate = 1.0e-03 : f64, beta_1 = 0.9 : f64, beta_2 = 0.999 : f64, epsilon = 1.0e-07 : f64} : (tensor<3x3x1x4xf32>, tensor<3x3x1x4xf32>, tensor<3x3x1x4xf32>, tensor<3x3x1x4xf32>, tensor<f32>) -> (tensor<3x3x1x4xf32>, tensor<3x3x1x4xf32>, tensor<3x3x1x4xf32>)
+  nn.assign "w", %w2 : tensor<3x3x1x4xf32>
+  return %dz : tensor<?x10xf32>
+}
+
+// -----
+
+func @bad_backprop(%dy: tensor<?x6x6x4xf32>, %k: tensor<3x3x1x4xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.conv2d_backprop_input' op output_grad (?, 6, 6, 4) is not what conv2d gives for input size (9, 9) and kernel (3, 3, 1, 4)}}
+  %dx = nn.conv2d_backprop_input %dy, %k {input_size = [9, 9], strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x6x6x4xf32>, tensor<3x3x1x4xf32>) -> tensor<*xf32>
+  return %dx : tensor<*xf32>
+}
