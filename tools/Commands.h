@@ -35,6 +35,8 @@ int runSummary(const CommandLine &cl);
 int runImport(const CommandLine &cl);
 int runInit(const CommandLine &cl);
 int runRun(const CommandLine &cl);
+int runTrain(const CommandLine &cl);
+int runEvaluate(const CommandLine &cl);
 
 } // namespace kiln
 

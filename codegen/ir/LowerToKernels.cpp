@@ -4,22 +4,33 @@
 // epilogue it absorbs) to a KernelSpec whose argument order
 // (codegen::kernelArguments) says which plan tensors to bind.
 //
-// 1. Function arguments become plan inputs; nn.weight ops plan weights.
+// 1. Function arguments become plan inputs; nn.weight ops plan weights;
+//    constants become filled fixed tensors.
 // 2. Each op lowers to one call (or a view), absorbing a single-use
-//    elementwise consumer where its family can fuse it.
-// 3. Returned values become the plan's outputs; the arena is planned.
+//    elementwise consumer where its family can fuse it. Values without a
+//    batch dimension (weight gradients, sums) are fixed buffers; the rest
+//    live in the arena.
+// 3. nn.assign makes the value's buffer the weight's own (an in-place
+//    update), after checking nothing later reads the old value.
+// 4. Returned values become the plan's outputs; the arena is planned.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/LowerToKernels.h"
 #include "codegen/KernelCompiler.h"
 #include "ir/NNDialect.h"
+#include "ir/ShapeUtils.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 namespace cg = kiln::codegen;
+using kiln::runtime::TensorRole;
+using kiln::nn::formatShape;
+using kiln::nn::normalizeAxis;
 
 namespace kiln {
 namespace {
@@ -28,6 +39,13 @@ std::vector<int64_t> planShape(Value v) {
   std::vector<int64_t> s;
   for (int64_t d : v.getType().cast<RankedTensorType>().getShape())
     s.push_back(d == ShapedType::kDynamicSize ? -1 : d);
+  return s;
+}
+
+std::vector<int> intShape(Value v) {
+  std::vector<int> s;
+  for (int64_t d : planShape(v))
+    s.push_back(static_cast<int>(d));
   return s;
 }
 
@@ -45,52 +63,79 @@ std::vector<int> ints(ArrayAttr a) {
   return v;
 }
 
+cg::Padding padding(StringRef p) {
+  return p == "same" ? cg::Padding::Same : cg::Padding::Valid;
+}
+
 class Lowering {
 public:
   std::optional<KernelProgram> run(FuncOp func);
 
 private:
-  int tensorFor(Value v, runtime::TensorRole role, const std::string &name);
+  int define(Value v, const std::string &name);
+  int fixedConstant(const std::string &name, float value);
   int lookup(Value v) { return ids.lookup(v); }
-  /// The single user of `v` if it is an op of type OpTy, else null.
   template <typename OpTy> OpTy soleUser(Value v) {
     if (!v.hasOneUse())
       return nullptr;
     return dyn_cast<OpTy>(*v.getUsers().begin());
   }
-  void call(const cg::KernelSpec &spec, std::vector<Value> args,
+  /// Adds a call of `spec` binding `args` (plan tensor ids) in order.
+  void call(const cg::KernelSpec &spec, std::vector<int> args,
             const std::string &label);
+  void callValues(const cg::KernelSpec &spec, std::vector<Value> args,
+                  const std::string &label);
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerConv(nn::Conv2DOp op);
   LogicalResult lowerDense(nn::DenseOp op);
-  template <typename OpTy>
-  LogicalResult lowerPool(OpTy op, cg::KernelFamily family);
+  LogicalResult lowerElementwise(Operation *op);
+  LogicalResult lowerBinary(Operation *op);
+  LogicalResult lowerAdam(nn::AdamUpdateOp op);
+  LogicalResult lowerDropout(nn::DropoutOp op);
+  LogicalResult applyAssigns();
 
   KernelProgram program;
   llvm::DenseMap<Value, int> ids;
+  std::map<std::string, int> weights;
   llvm::DenseSet<Operation *> absorbed;
+  std::vector<std::pair<std::string, Value>> assigns;
+  std::vector<Operation *> assignOps;
 };
 
-int Lowering::tensorFor(Value v, runtime::TensorRole role,
-                        const std::string &name) {
+int Lowering::define(Value v, const std::string &name) {
   runtime::PlanTensor t;
   t.name = name;
   t.shape = planShape(v);
-  t.role = role;
+  t.role = t.hasBatch() ? TensorRole::Intermediate : TensorRole::Fixed;
   int id = program.plan.tensors.size();
   program.plan.tensors.push_back(t);
   ids[v] = id;
   return id;
 }
 
-void Lowering::call(const cg::KernelSpec &spec, std::vector<Value> args,
+int Lowering::fixedConstant(const std::string &name, float value) {
+  runtime::PlanTensor t;
+  t.name = name;
+  t.role = TensorRole::Fixed;
+  t.fill = runtime::PlanTensor::Fill::Constant;
+  t.fillValue = value;
+  program.plan.tensors.push_back(t);
+  return program.plan.tensors.size() - 1;
+}
+
+void Lowering::call(const cg::KernelSpec &spec, std::vector<int> args,
                     const std::string &label) {
   std::string symbol = cg::kernelSymbol(spec);
   program.kernels.emplace(symbol, spec);
-  runtime::PlanCall c{symbol, {}, label};
+  program.plan.calls.push_back({symbol, std::move(args), label});
+}
+
+void Lowering::callValues(const cg::KernelSpec &spec, std::vector<Value> args,
+                          const std::string &label) {
+  std::vector<int> ids;
   for (Value v : args)
-    c.args.push_back(lookup(v));
-  program.plan.calls.push_back(c);
+    ids.push_back(lookup(v));
+  call(spec, ids, label);
 }
 
 LogicalResult Lowering::lowerConv(nn::Conv2DOp op) {
@@ -105,7 +150,7 @@ LogicalResult Lowering::lowerConv(nn::Conv2DOp op) {
   a.strideW = st[1];
   a.dilationH = dil[0];
   a.dilationW = dil[1];
-  a.padding = op.padding() == "same" ? cg::Padding::Same : cg::Padding::Valid;
+  a.padding = padding(op.padding());
   a.useBias = bool(op.bias());
   Value out = op.output();
   if (auto relu = soleUser<nn::ReluOp>(out)) {
@@ -114,13 +159,14 @@ LogicalResult Lowering::lowerConv(nn::Conv2DOp op) {
     out = relu.output();
   }
   std::string name = layerName(op);
-  tensorFor(out, runtime::TensorRole::Intermediate, name + "/output");
+  define(out, name + "/output");
   std::vector<Value> args = {op.input(), op.kernel()};
   if (op.bias())
     args.push_back(op.bias());
   args.push_back(out);
-  call(cg::KernelSpec::conv2d(name, in[1], in[2], in[3], a), args,
-       name + ": conv2d" + (a.activation == cg::Activation::Relu ? "+relu" : ""));
+  callValues(cg::KernelSpec::conv2d(name, in[1], in[2], in[3], a), args,
+             name + ": conv2d" +
+                 (a.activation == cg::Activation::Relu ? "+relu" : ""));
   return success();
 }
 
@@ -146,31 +192,195 @@ LogicalResult Lowering::lowerDense(nn::DenseOp op) {
     suffix = "+relu";
   }
   std::string name = layerName(op);
-  tensorFor(out, runtime::TensorRole::Intermediate, name + "/output");
+  define(out, name + "/output");
   std::vector<Value> args = {op.input(), op.kernel()};
   if (op.bias())
     args.push_back(op.bias());
   args.push_back(out);
-  call(cg::KernelSpec::denseLayer(name, in[1], a), args,
-       name + ": dense" + suffix);
+  callValues(cg::KernelSpec::denseLayer(name, in[1], a), args,
+             name + ": dense" + suffix);
   return success();
 }
 
-template <typename OpTy>
-LogicalResult Lowering::lowerPool(OpTy op, cg::KernelFamily family) {
-  auto in = planShape(op.input());
-  cg::PoolAttrs a;
-  auto ps = ints(op.pool_size()), st = ints(op.strides());
-  a.poolH = ps[0];
-  a.poolW = ps[1];
-  a.strideH = st[0];
-  a.strideW = st[1];
-  a.padding = op.padding() == "same" ? cg::Padding::Same : cg::Padding::Valid;
+/// How an elementwise operand of `shape` broadcasts onto `out`.
+static std::optional<cg::Broadcast> broadcastOf(ArrayRef<int64_t> shape,
+                                                ArrayRef<int64_t> out) {
+  if (shape == out)
+    return cg::Broadcast::Full;
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  if (n == 1 && shape.size() <= 1)
+    return cg::Broadcast::Scalar;
+  if (shape.size() == 1 && !out.empty() && shape[0] == out.back())
+    return cg::Broadcast::LastAxis;
+  return std::nullopt;
+}
+
+LogicalResult Lowering::lowerBinary(Operation *op) {
+  using EwOp = cg::EwOp;
+  EwOp kind = llvm::TypeSwitch<Operation *, EwOp>(op)
+                  .Case([](nn::AddOp) { return EwOp::Add; })
+                  .Case([](nn::SubOp) { return EwOp::Sub; })
+                  .Case([](nn::MulOp) { return EwOp::Mul; })
+                  .Case([](nn::DivOp) { return EwOp::Div; })
+                  .Case([](nn::MaximumOp) { return EwOp::Max; })
+                  .Default([](Operation *) { return EwOp::Min; });
+  auto out = planShape(op->getResult(0));
+  cg::ElementwiseProgram p;
+  int operands[2];
+  for (int i = 0; i < 2; ++i) {
+    auto shape = planShape(op->getOperand(i));
+    auto b = broadcastOf(shape, out);
+    if (!b)
+      return op->emitOpError("broadcasting ")
+             << formatShape(shape) << " to " << formatShape(out)
+             << " has no kernel yet";
+    operands[i] = p.input(i ? "rhs" : "lhs", *b, cg::DType::Float32,
+                          shape.size() == 1 ? 1 : 0);
+  }
+  p.output("output", p.op(kind, operands[0], operands[1]));
   std::string name = layerName(op);
-  tensorFor(op.output(), runtime::TensorRole::Intermediate, name + "/output");
-  call(cg::KernelSpec::pool2d(name, family, in[1], in[2], in[3], a),
-       {op.input(), op.output()},
-       name + ": " + op->getName().stripDialect().str());
+  define(op->getResult(0), name + "/" + op->getName().stripDialect().str());
+  callValues(cg::KernelSpec::elementwise(name, intShape(op->getResult(0)), p),
+             {op->getOperand(0), op->getOperand(1), op->getResult(0)},
+             name + ": " + op->getName().stripDialect().str());
+  return success();
+}
+
+/// Unary functions (the activation table), their gradients, bias_add and
+/// batch_norm at inference.
+LogicalResult Lowering::lowerElementwise(Operation *op) {
+  std::string name = layerName(op);
+  std::string mnemonic = op->getName().stripDialect().str();
+  Value out = op->getResult(0);
+  std::vector<int> shape = intShape(out);
+  cg::UnaryFn fn;
+  if (cg::unaryFnFromName(mnemonic, fn)) {
+    float alpha = 0;
+    if (auto lr = dyn_cast<nn::LeakyReluOp>(op))
+      alpha = lr.alpha().convertToDouble();
+    define(out, name + "/" + mnemonic);
+    callValues(cg::KernelSpec::unaryOp(name, shape, fn, alpha),
+               {op->getOperand(0), out}, name + ": " + mnemonic);
+    return success();
+  }
+  if (auto g = dyn_cast<nn::ReluGradOp>(op)) {
+    // relu'(x) = relu'(relu(x)): the output is positive exactly where the
+    // input was.
+    define(out, name + "/relu_grad");
+    callValues(cg::KernelSpec::unaryGradOp(name, shape, cg::UnaryFn::Relu),
+               {g.output(), g.output_grad(), out}, name + ": relu_grad");
+    return success();
+  }
+  if (auto ba = dyn_cast<nn::BiasAddOp>(op)) {
+    cg::ElementwiseProgram p;
+    p.output("output", p.op(cg::EwOp::Add, p.input("input"),
+                            p.input("bias", cg::Broadcast::LastAxis)));
+    define(out, name + "/bias_add");
+    callValues(cg::KernelSpec::elementwise(name, shape, p),
+               {ba.input(), ba.bias(), out}, name + ": bias_add");
+    return success();
+  }
+  if (auto bn = dyn_cast<nn::BatchNormOp>(op)) {
+    if (static_cast<int64_t>(bn.axis()) != bn.input().getType().cast<RankedTensorType>().getRank() - 1)
+      return op->emitOpError("has a kernel for the last axis only");
+    cg::ElementwiseProgram p;
+    auto last = cg::Broadcast::LastAxis;
+    int x = p.input("input"), mean = p.input("moving_mean", last),
+        var = p.input("moving_variance", last);
+    int y = p.op(cg::EwOp::Mul, p.op(cg::EwOp::Sub, x, mean),
+                 p.op(cg::EwOp::Rsqrt,
+                      p.op(cg::EwOp::Add, var,
+                           p.constant(bn.epsilon().convertToDouble()))));
+    std::vector<Value> args = {bn.input(), bn.moving_mean(),
+                               bn.moving_variance()};
+    if (bn.gamma()) {
+      y = p.op(cg::EwOp::Mul, y, p.input("gamma", last));
+      args.push_back(bn.gamma());
+    }
+    if (bn.beta()) {
+      y = p.op(cg::EwOp::Add, y, p.input("beta", last));
+      args.push_back(bn.beta());
+    }
+    p.output("output", y);
+    define(out, name + "/batch_norm");
+    args.push_back(out);
+    callValues(cg::KernelSpec::elementwise(name, shape, p), args,
+               name + ": batch_norm");
+    return success();
+  }
+  return op->emitOpError("has no kernel yet");
+}
+
+LogicalResult Lowering::lowerDropout(nn::DropoutOp op) {
+  std::string name = layerName(op);
+  float rate = op.rate().convertToDouble();
+  int64_t seed = op.seed() ? static_cast<int64_t>(*op.seed()) : 0;
+  cg::ElementwiseProgram p;
+  int x = p.input("input");
+  int s = p.input("seed", cg::Broadcast::Scalar);
+  int step = p.input("step", cg::Broadcast::Scalar);
+  int keep = p.dropoutKeep(s, step, rate);
+  p.output("output",
+           p.op(cg::EwOp::Mul, p.op(cg::EwOp::Mul, x, keep),
+                p.constant(1.0f / (1.0f - rate))));
+  // Float scalars hold integers exactly below 2^24.
+  int seedId = fixedConstant(name + "/seed",
+                             static_cast<float>(seed & ((1 << 24) - 1)));
+  int out = define(op.output(), name + "/dropout");
+  call(cg::KernelSpec::elementwise(name, intShape(op.output()), p),
+       {lookup(op.input()), seedId, lookup(op.step()), out},
+       name + ": dropout");
+  return success();
+}
+
+LogicalResult Lowering::lowerAdam(nn::AdamUpdateOp op) {
+  // Keras 3's Adam: t = iterations + 1,
+  //   alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t),
+  //   m += (g - m) * (1 - beta_1), v += (g^2 - v) * (1 - beta_2),
+  //   w -= alpha * m / (sqrt(v) + epsilon).
+  using E = cg::EwOp;
+  double lr = op.learning_rate().convertToDouble();
+  double b1 = op.beta_1().convertToDouble(), b2 = op.beta_2().convertToDouble();
+  double eps = op.epsilon().convertToDouble();
+  cg::ElementwiseProgram p;
+  int w = p.input("weight"), g = p.input("grad"), m = p.input("m"),
+      v = p.input("v");
+  int it = p.input("iterations", cg::Broadcast::Scalar);
+  int t = p.op(E::Add, it, p.constant(1));
+  auto power = [&](double base) {
+    return p.unary(cg::UnaryFn::Exp,
+                   p.op(E::Mul, t, p.constant(std::log(base))));
+  };
+  int one = p.constant(1);
+  int alpha = p.op(
+      E::Div,
+      p.op(E::Mul, p.constant(lr),
+           p.unary(cg::UnaryFn::Sqrt, p.op(E::Sub, one, power(b2)))),
+      p.op(E::Sub, one, power(b1)));
+  int m2 = p.op(E::Add, m,
+                p.op(E::Mul, p.op(E::Sub, g, m), p.constant(1 - b1)));
+  int v2 = p.op(E::Add, v,
+                p.op(E::Mul, p.op(E::Sub, p.op(E::Mul, g, g), v),
+                     p.constant(1 - b2)));
+  int w2 = p.op(E::Sub, w,
+                p.op(E::Div, p.op(E::Mul, alpha, m2),
+                     p.op(E::Add, p.unary(cg::UnaryFn::Sqrt, v2),
+                          p.constant(eps))));
+  p.output("new_weight", w2);
+  p.output("new_m", m2);
+  p.output("new_v", v2);
+  std::string name = layerName(op);
+  std::string weightName = op.weight().getDefiningOp<nn::WeightOp>()
+                               ? op.weight().getDefiningOp<nn::WeightOp>().name().str()
+                               : name;
+  for (unsigned i = 0; i < 3; ++i)
+    define(op->getResult(i), weightName + "/adam_" + std::to_string(i));
+  callValues(cg::KernelSpec::elementwise("adam", intShape(op.weight()), p),
+             {op.weight(), op.grad(), op.m(), op.v(), op.iterations(),
+              op.new_weight(), op.new_m(), op.new_v()},
+             weightName + ": adam");
   return success();
 }
 
@@ -178,44 +388,282 @@ LogicalResult Lowering::lowerOp(Operation *op) {
   if (absorbed.count(op))
     return success();
   auto view = [&](Value from, Value to) {
-    int id = tensorFor(to, runtime::TensorRole::View,
-                       layerName(to.getDefiningOp()) + "/output");
+    int id = define(to, layerName(to.getDefiningOp()) + "/" +
+                            to.getDefiningOp()->getName().stripDialect().str());
+    program.plan.tensors[id].role = TensorRole::View;
     program.plan.tensors[id].viewOf = lookup(from);
     return success();
   };
+  auto name = [&]() { return layerName(op); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](nn::WeightOp w) {
-        tensorFor(w.output(), runtime::TensorRole::Weight, w.name().str());
+        auto it = weights.find(w.name().str());
+        if (it != weights.end()) {
+          ids[w.output()] = it->second;
+          return success();
+        }
+        int id = define(w.output(), w.name().str());
+        program.plan.tensors[id].role = TensorRole::Weight;
+        weights[w.name().str()] = id;
+        return success();
+      })
+      .Case([&](nn::ConstantOp c) -> LogicalResult {
+        auto dense = c.value().dyn_cast<DenseElementsAttr>();
+        if (!dense || !dense.isSplat() || c.getType().cast<RankedTensorType>().getNumElements() != 1)
+          return c.emitOpError("only scalar constants have a kernel yet");
+        int id = fixedConstant("constant",
+                               dense.getSplatValue<APFloat>().convertToDouble());
+        ids[c.output()] = id;
         return success();
       })
       .Case([&](nn::Conv2DOp c) { return lowerConv(c); })
       .Case([&](nn::DenseOp d) { return lowerDense(d); })
       .Case([&](nn::MaxPool2DOp p) {
-        return lowerPool(p, cg::KernelFamily::MaxPool2D);
+        cg::PoolAttrs a;
+        auto ps = ints(p.pool_size()), st = ints(p.strides());
+        a = {ps[0], ps[1], st[0], st[1], padding(p.padding())};
+        auto in = planShape(p.input());
+        define(p.output(), name() + "/output");
+        callValues(cg::KernelSpec::pool2d(name(), cg::KernelFamily::MaxPool2D,
+                                          in[1], in[2], in[3], a),
+                   {p.input(), p.output()}, name() + ": max_pool2d");
+        return success();
       })
       .Case([&](nn::AvgPool2DOp p) {
-        return lowerPool(p, cg::KernelFamily::AvgPool2D);
+        cg::PoolAttrs a;
+        auto ps = ints(p.pool_size()), st = ints(p.strides());
+        a = {ps[0], ps[1], st[0], st[1], padding(p.padding())};
+        auto in = planShape(p.input());
+        define(p.output(), name() + "/output");
+        callValues(cg::KernelSpec::pool2d(name(), cg::KernelFamily::AvgPool2D,
+                                          in[1], in[2], in[3], a),
+                   {p.input(), p.output()}, name() + ": avg_pool2d");
+        return success();
       })
+      .Case([&](nn::MaxPool2DGradOp p) {
+        cg::PoolAttrs a;
+        auto ps = ints(p.pool_size()), st = ints(p.strides());
+        a = {ps[0], ps[1], st[0], st[1], padding(p.padding())};
+        auto in = planShape(p.input());
+        define(p.input_grad(), name() + "/max_pool2d_grad");
+        callValues(cg::KernelSpec::pool2d(name(),
+                                          cg::KernelFamily::MaxPool2DGrad,
+                                          in[1], in[2], in[3], a),
+                   {p.input(), p.output_grad(), p.input_grad()},
+                   name() + ": max_pool2d_grad");
+        return success();
+      })
+      .Case([&](nn::Conv2DBackpropInputOp c) {
+        auto k = planShape(c.kernel());
+        auto size = ints(c.input_size());
+        cg::Conv2DAttrs a;
+        auto st = ints(c.strides()), dil = ints(c.dilation());
+        a.kernelH = k[0];
+        a.kernelW = k[1];
+        a.filters = k[3];
+        a.strideH = st[0];
+        a.strideW = st[1];
+        a.dilationH = dil[0];
+        a.dilationW = dil[1];
+        a.padding = padding(c.padding());
+        define(c.input_grad(), name() + "/input_grad");
+        callValues(cg::KernelSpec::conv2d(name(), size[0], size[1], k[2], a,
+                                          cg::KernelFamily::Conv2DBackpropInput),
+                   {c.output_grad(), c.kernel(), c.input_grad()},
+                   name() + ": conv2d_backprop_input");
+        return success();
+      })
+      .Case([&](nn::Conv2DBackpropFilterOp c) {
+        auto in = planShape(c.input());
+        auto dy = planShape(c.output_grad());
+        auto ks = ints(c.kernel_size());
+        cg::Conv2DAttrs a;
+        auto st = ints(c.strides()), dil = ints(c.dilation());
+        a.kernelH = ks[0];
+        a.kernelW = ks[1];
+        a.filters = dy[3];
+        a.strideH = st[0];
+        a.strideW = st[1];
+        a.dilationH = dil[0];
+        a.dilationW = dil[1];
+        a.padding = padding(c.padding());
+        define(c.kernel_grad(), name() + "/kernel_grad");
+        callValues(cg::KernelSpec::conv2d(name(), in[1], in[2], in[3], a,
+                                          cg::KernelFamily::Conv2DBackpropFilter),
+                   {c.input(), c.output_grad(), c.kernel_grad()},
+                   name() + ": conv2d_backprop_filter");
+        return success();
+      })
+      .Case([&](nn::MatMulOp m) {
+        auto a = planShape(m.lhs()), b = planShape(m.rhs());
+        int p = m.transpose_lhs() ? a[1] : a[0];
+        int r = m.transpose_lhs() ? a[0] : a[1];
+        int q = m.transpose_rhs() ? b[0] : b[1];
+        define(m.output(), name() + "/matmul");
+        callValues(cg::KernelSpec::matmulOp(name(), p, r, q, m.transpose_lhs(),
+                                            m.transpose_rhs()),
+                   {m.lhs(), m.rhs(), m.output()}, name() + ": matmul");
+        return success();
+      })
+      .Case([&](nn::SoftmaxCrossEntropyOp s) {
+        define(s.loss(), name() + "/loss");
+        define(s.correct(), name() + "/correct");
+        callValues(cg::KernelSpec::lastAxis(name(), intShape(s.logits()),
+                                            cg::ReduceKind::SoftmaxCrossEntropy),
+                   {s.logits(), s.targets(), s.loss(), s.correct()},
+                   name() + ": softmax_cross_entropy");
+        return success();
+      })
+      .Case([&](nn::SoftmaxCrossEntropyGradOp s) {
+        runtime::PlanTensor scale;
+        scale.name = "1/batch";
+        scale.role = TensorRole::Fixed;
+        scale.fill = runtime::PlanTensor::Fill::InverseBatch;
+        program.plan.tensors.push_back(scale);
+        int scaleId = program.plan.tensors.size() - 1;
+        int out = define(s.logits_grad(), name() + "/logits_grad");
+        call(cg::KernelSpec::lastAxis(name(), intShape(s.logits()),
+                                      cg::ReduceKind::SoftmaxCrossEntropyGrad),
+             {lookup(s.logits()), lookup(s.targets()), scaleId, out},
+             name() + ": softmax_cross_entropy_grad");
+        return success();
+      })
+      .Case([&](nn::SoftmaxOp s) -> LogicalResult {
+        if (normalizeAxis(static_cast<int64_t>(s.axis()), planShape(s.input()).size()) !=
+            static_cast<int64_t>(planShape(s.input()).size()) - 1)
+          return s.emitOpError("has a kernel for the last axis only");
+        define(s.output(), name() + "/softmax");
+        callValues(cg::KernelSpec::lastAxis(name(), intShape(s.input()),
+                                            cg::ReduceKind::Softmax),
+                   {s.input(), s.output()}, name() + ": softmax");
+        return success();
+      })
+      .Case([&](nn::LogSoftmaxOp s) -> LogicalResult {
+        if (normalizeAxis(static_cast<int64_t>(s.axis()), planShape(s.input()).size()) !=
+            static_cast<int64_t>(planShape(s.input()).size()) - 1)
+          return s.emitOpError("has a kernel for the last axis only");
+        define(s.output(), name() + "/log_softmax");
+        callValues(cg::KernelSpec::lastAxis(name(), intShape(s.input()),
+                                            cg::ReduceKind::LogSoftmax),
+                   {s.input(), s.output()}, name() + ": log_softmax");
+        return success();
+      })
+      .Case<nn::ReduceSumOp, nn::ReduceMeanOp, nn::ReduceMaxOp>([&](auto r) {
+        cg::ReduceKind kind = isa<nn::ReduceSumOp>(r.getOperation())
+                                  ? cg::ReduceKind::Sum
+                              : isa<nn::ReduceMeanOp>(r.getOperation())
+                                  ? cg::ReduceKind::Mean
+                                  : cg::ReduceKind::Max;
+        int64_t rank = planShape(r.input()).size();
+        std::vector<int> axes;
+        for (int a : ints(r.axes()))
+          axes.push_back(normalizeAxis(a, rank));
+        std::sort(axes.begin(), axes.end());
+        define(r.output(), name() + "/reduce");
+        callValues(cg::KernelSpec::reduction(name(), intShape(r.input()), kind,
+                                             axes, r.keepdims()),
+                   {r.input(), r.output()},
+                   name() + ": " + r->getName().stripDialect().str());
+        return success();
+      })
+      .Case([&](nn::GlobalAvgPool2DOp p) {
+        auto in = planShape(p.input());
+        define(p.output(), name() + "/output");
+        callValues(cg::KernelSpec::globalPool2d(name(), in[1], in[2], in[3],
+                                                false, p.keepdims()),
+                   {p.input(), p.output()}, name() + ": global_avg_pool2d");
+        return success();
+      })
+      .Case([&](nn::GlobalMaxPool2DOp p) {
+        auto in = planShape(p.input());
+        define(p.output(), name() + "/output");
+        callValues(cg::KernelSpec::globalPool2d(name(), in[1], in[2], in[3],
+                                                true, p.keepdims()),
+                   {p.input(), p.output()}, name() + ": global_max_pool2d");
+        return success();
+      })
+      .Case([&](nn::ConcatenateOp c) {
+        std::vector<std::vector<int>> shapes;
+        std::vector<Value> args;
+        for (Value v : c.inputs()) {
+          shapes.push_back(intShape(v));
+          args.push_back(v);
+        }
+        int axis = normalizeAxis(static_cast<int64_t>(c.axis()), shapes[0].size());
+        define(c.output(), name() + "/output");
+        args.push_back(c.output());
+        callValues(cg::KernelSpec::concatenate(name(), shapes, axis), args,
+                   name() + ": concatenate");
+        return success();
+      })
+      .Case([&](nn::ZeroPadding2DOp z) {
+        auto in = planShape(z.input());
+        auto p = ints(z.padding());
+        cg::PadAttrs a{p[0], p[1], p[2], p[3]};
+        define(z.output(), name() + "/output");
+        callValues(cg::KernelSpec::zeroPadding2d(name(), in[1], in[2], in[3], a),
+                   {z.input(), z.output()}, name() + ": zero_padding2d");
+        return success();
+      })
+      .Case([&](nn::AdamUpdateOp a) { return lowerAdam(a); })
+      .Case<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaximumOp,
+            nn::MinimumOp>([&](Operation *b) { return lowerBinary(b); })
       // Row-major NHWC flattens in place; dropout is the identity at
       // inference.
       .Case([&](nn::FlattenOp f) { return view(f.input(), f.output()); })
       .Case([&](nn::ReshapeOp f) { return view(f.input(), f.output()); })
-      .Case([&](nn::DropoutOp d) { return view(d.input(), d.output()); })
+      .Case([&](nn::DropoutOp d) {
+        return d.step() ? lowerDropout(d) : view(d.input(), d.output());
+      })
+      .Case([&](nn::AssignOp a) {
+        assigns.emplace_back(a.name().str(), a.value());
+        assignOps.push_back(a);
+        return success();
+      })
       .Case([&](ReturnOp r) {
         for (Value v : r.getOperands()) {
           int id = lookup(v);
           auto &t = program.plan.tensors[id];
-          if (t.role == runtime::TensorRole::Intermediate)
-            t.role = runtime::TensorRole::Output;
+          if (t.role == TensorRole::Intermediate || t.role == TensorRole::Fixed)
+            t.role = TensorRole::Output;
           program.plan.outputs.push_back(id);
         }
         return success();
       })
-      .Default([&](Operation *o) {
-        return o->emitOpError("has no kernel yet (kiln cannot run this "
-                              "model's layer '")
-               << layerName(o) << "')";
-      });
+      .Default([&](Operation *o) { return lowerElementwise(o); });
+}
+
+LogicalResult Lowering::applyAssigns() {
+  auto &plan = program.plan;
+  for (size_t i = 0; i < assigns.size(); ++i) {
+    const auto &[name, value] = assigns[i];
+    auto w = weights.find(name);
+    if (w == weights.end())
+      return assignOps[i]->emitOpError("names no weight of this function");
+    int id = lookup(value);
+    // The call that writes the new value, and every later reader of the
+    // weight: writing in place is right only if nothing reads the old value
+    // afterwards, and only for elementwise producers (each point read before
+    // it is written).
+    int producer = -1;
+    for (size_t c = 0; c < plan.calls.size(); ++c)
+      for (int a : plan.calls[c].args)
+        if (a == id)
+          producer = producer < 0 ? c : producer;
+    if (producer < 0 ||
+        program.kernels.at(plan.calls[producer].symbol).family !=
+            cg::KernelFamily::Elementwise)
+      return assignOps[i]->emitOpError(
+          "can update a weight in place only from an elementwise kernel");
+    for (size_t c = producer + 1; c < plan.calls.size(); ++c)
+      for (int a : plan.calls[c].args)
+        if (a == w->second)
+          return assignOps[i]->emitOpError("weight '")
+                 << name << "' is read after its update";
+    plan.tensors[id].role = TensorRole::View;
+    plan.tensors[id].viewOf = w->second;
+  }
+  return success();
 }
 
 std::optional<KernelProgram> Lowering::run(FuncOp func) {
@@ -224,22 +672,20 @@ std::optional<KernelProgram> Lowering::run(FuncOp func) {
     if (auto n = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                    "nn.name"))
       name = n.getValue().str();
-    program.plan.inputs.push_back(
-        tensorFor(arg, runtime::TensorRole::Input, name));
+    int id = define(arg, name);
+    program.plan.tensors[id].role = TensorRole::Input;
+    program.plan.inputs.push_back(id);
   }
   for (Operation &op : func.getBody().front())
     if (failed(lowerOp(&op)))
       return std::nullopt;
-  // An output that is a view or an input needs its own buffer: the caller's.
-  for (int &o : program.plan.outputs) {
-    auto role = program.plan.tensors[o].role;
-    if (role != runtime::TensorRole::Output) {
-      func.emitError("returning a ")
-          << (role == runtime::TensorRole::View ? "view" : "non-computed")
-          << " tensor is not supported yet";
+  if (failed(applyAssigns()))
+    return std::nullopt;
+  for (int o : program.plan.outputs)
+    if (program.plan.tensors[o].role != TensorRole::Output) {
+      func.emitError("returning a view or an argument is not supported yet");
       return std::nullopt;
     }
-  }
   runtime::planArena(program.plan);
   return std::move(program);
 }

@@ -8,6 +8,8 @@
 #include "runtime/exec/Executor.h"
 
 #include <cstdlib>
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace kiln::runtime {
@@ -26,7 +28,8 @@ Expected<std::unique_ptr<Executor>> Executor::create(Plan plan,
   ex->buffers_.resize(n);
   ex->dims_.resize(n);
   ex->host_.assign(n, nullptr);
-  ex->fixed_.resize(n);
+  for (size_t t = 0; t < n; ++t)
+    ex->fixed_.emplace_back(nullptr, std::free);
   for (size_t t = 0; t < n; ++t) {
     const PlanTensor &pt = ex->plan_.tensors[t];
     ex->dims_[t].resize(pt.shape.size());
@@ -36,8 +39,16 @@ Expected<std::unique_ptr<Executor>> Executor::create(Plan plan,
     b.dimensions = pt.shape.size();
     b.dim = ex->dims_[t].data();
     if (pt.role == TensorRole::Fixed) {
-      ex->fixed_[t].assign(pt.elementsPerSample(), 0.0f);
-      ex->host_[t] = ex->fixed_[t].data();
+      void *p = nullptr;
+      size_t bytes = std::max<int64_t>(pt.elementsPerSample(), 16) * 4;
+      if (posix_memalign(&p, 64, bytes) != 0)
+        return makeError("out of memory for '", pt.name, "'");
+      std::memset(p, 0, bytes);
+      ex->fixed_[t].reset(static_cast<float *>(p));
+      ex->host_[t] = ex->fixed_[t].get();
+      if (pt.fill == PlanTensor::Fill::Constant)
+        for (int64_t i = 0; i < pt.elementsPerSample(); ++i)
+          ex->host_[t][i] = pt.fillValue;
     }
   }
   return ex;
@@ -88,6 +99,8 @@ void Executor::bindShapes(int64_t n) {
     if (pt.role == TensorRole::Intermediate)
       host_[t] = reinterpret_cast<float *>(arena_.get() +
                                            pt.arenaOffsetPerSample * n);
+    if (pt.fill == PlanTensor::Fill::InverseBatch)
+      host_[t][0] = 1.0f / static_cast<float>(n);
   }
   boundBatch_ = n;
 }
@@ -105,10 +118,39 @@ Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
   if (!arena_ && plan_.arenaBytesPerSample > 0)
     return makeError("cannot allocate ", plan_.arenaBytesPerSample * n,
                      " bytes for the activations");
+  // Caller buffers that break the kernels' 64-byte alignment go through an
+  // aligned copy.
+  size_t slots = inputs.size() + outputs.size();
+  if (staging_.size() < slots) {
+    while (staging_.size() < slots)
+      staging_.emplace_back(nullptr, std::free);
+    stagingCapacity_.resize(slots, 0);
+  }
+  auto place = [&](size_t slot, int tensor, float *ptr, bool copyIn) {
+    int64_t count = plan_.tensors[tensor].elementsPerSample() *
+                    (plan_.tensors[tensor].hasBatch() ? n : 1);
+    if (reinterpret_cast<uintptr_t>(ptr) % 64 == 0) {
+      host_[tensor] = ptr;
+      return true;
+    }
+    if (stagingCapacity_[slot] < count) {
+      void *p = nullptr;
+      if (posix_memalign(&p, 64, std::max<int64_t>(count, 1) * 4) != 0)
+        return false;
+      staging_[slot] = {static_cast<float *>(p), std::free};
+      stagingCapacity_[slot] = count;
+    }
+    if (copyIn)
+      std::memcpy(staging_[slot].get(), ptr, count * 4);
+    host_[tensor] = staging_[slot].get();
+    return true;
+  };
   for (size_t i = 0; i < inputs.size(); ++i)
-    host_[plan_.inputs[i]] = const_cast<float *>(inputs[i]);
+    if (!place(i, plan_.inputs[i], const_cast<float *>(inputs[i]), true))
+      return makeError("out of memory staging input ", i);
   for (size_t i = 0; i < outputs.size(); ++i)
-    host_[plan_.outputs[i]] = outputs[i];
+    if (!place(inputs.size() + i, plan_.outputs[i], outputs[i], false))
+      return makeError("out of memory staging output ", i);
   auto missing = unboundWeights();
   if (!missing.empty())
     return makeError("weight '", missing.front(), "' has no value");
@@ -127,6 +169,13 @@ Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
     if (err != 0)
       return makeError("kernel '", plan_.calls[c].symbol, "' (",
                        plan_.calls[c].label, ") failed with Halide error ", err);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    int t = plan_.outputs[i];
+    if (host_[t] != outputs[i])
+      std::memcpy(outputs[i], host_[t],
+                  plan_.tensors[t].elementsPerSample() *
+                      (plan_.tensors[t].hasBatch() ? n : 1) * 4);
   }
   return Status::success();
 }

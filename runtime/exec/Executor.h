@@ -61,8 +61,12 @@ private:
   std::vector<halide_buffer_t> buffers_;
   std::vector<std::vector<halide_dimension_t>> dims_;
   std::vector<float *> host_;                 ///< per tensor, current storage
-  std::vector<std::vector<float>> fixed_;     ///< Fixed tensors' storage
+  std::vector<std::unique_ptr<float[], void (*)(void *)>> fixed_; ///< Fixed tensors
   std::unique_ptr<uint8_t[], void (*)(void *)> arena_{nullptr, nullptr};
+  /// Aligned copies of caller buffers that are not 64-byte aligned (the
+  /// kernels' contract: Halide emits aligned vector accesses).
+  std::vector<std::unique_ptr<float[], void (*)(void *)>> staging_;
+  std::vector<int64_t> stagingCapacity_;
   int64_t arenaCapacity_ = 0;
   int64_t boundBatch_ = -1;
 };

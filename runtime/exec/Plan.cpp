@@ -63,6 +63,10 @@ std::string Plan::toJson() const {
       jt["arena_offset_per_sample"] = t.arenaOffsetPerSample;
     if (t.role == TensorRole::View)
       jt["view_of"] = t.viewOf;
+    if (t.fill == PlanTensor::Fill::Constant)
+      jt["fill"] = t.fillValue;
+    else if (t.fill == PlanTensor::Fill::InverseBatch)
+      jt["fill"] = "inverse_batch";
     j["tensors"].push_back(jt);
   }
   for (const PlanCall &c : calls)
@@ -95,6 +99,16 @@ Expected<Plan> Plan::fromJson(const std::string &text) {
         return makeError("plan: unknown tensor role '", role, "'");
       t.arenaOffsetPerSample = jt.value("arena_offset_per_sample", int64_t(0));
       t.viewOf = jt.value("view_of", -1);
+      if (jt.contains("fill")) {
+        if (jt["fill"].is_number()) {
+          t.fill = PlanTensor::Fill::Constant;
+          t.fillValue = jt["fill"].get<float>();
+        } else if (jt["fill"] == "inverse_batch") {
+          t.fill = PlanTensor::Fill::InverseBatch;
+        } else {
+          return makeError("plan: unknown fill of '", t.name, "'");
+        }
+      }
       p.tensors.push_back(t);
     }
     if (j.contains("calls"))

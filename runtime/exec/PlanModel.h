@@ -1,0 +1,50 @@
+//===- PlanModel.h - A trainable model made of compiled plans ---*- C++ -*-===//
+//
+// Implements the training loop's TrainableModel with two plans, the
+// training step and the evaluation step, their kernels, and the model's
+// weights and optimizer state held by name. The training step updates the
+// weights in place (the plan maps each nn.assign onto the weight's
+// storage). Runtime only: the kiln tool and compiled executables share it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_EXEC_PLANMODEL_H
+#define KILN_RUNTIME_EXEC_PLANMODEL_H
+
+#include "runtime/Tensor.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/train/Model.h"
+
+#include <map>
+#include <memory>
+
+namespace kiln::runtime {
+
+class PlanModel : public TrainableModel {
+public:
+  /// `weights` must hold every weight the plans name, except optimizer
+  /// state that the model's initializers would make zeros: those missing are
+  /// created as zeros (a fresh optimizer).
+  static Expected<std::unique_ptr<PlanModel>>
+  create(Plan train, Plan eval, const KernelResolver &resolve,
+         std::map<std::string, Tensor> weights);
+
+  TargetKind targetKind() const override { return TargetKind::OneHot; }
+  std::vector<int64_t> inputShape() const override { return inputShape_; }
+  int64_t numClasses() const override { return classes_; }
+  Status trainStep(const Batch &batch, int64_t step, StepResult &out) override;
+  Status evalStep(const Batch &batch, StepResult &out) override;
+
+  /// The weights and optimizer state, current after each step.
+  std::map<std::string, Tensor> &weights() { return weights_; }
+
+private:
+  PlanModel() = default;
+  std::unique_ptr<Executor> train_, eval_;
+  std::map<std::string, Tensor> weights_;
+  std::vector<int64_t> inputShape_;
+  int64_t classes_ = 0;
+};
+
+} // namespace kiln::runtime
+
+#endif // KILN_RUNTIME_EXEC_PLANMODEL_H
