@@ -11,6 +11,7 @@
 #include "OpsTestUtil.h"
 
 #include <cctype>
+#include <fstream>
 #include <set>
 
 namespace kiln::codegen::test {
@@ -254,6 +255,17 @@ TEST(Elementwise, DropoutMaskIsReproducible) {
   JitKernel none = jitDefault(dropoutSpec(false, 0.0f, DType::Int32));
   Tensor all = runMixed(none, 1, {Tensor(1000, 1.f), {1.f}, {2.f}})[1];
   EXPECT_EQ(all, Tensor(1000, 1.f));
+}
+
+TEST(Elementwise, MultiOutputCompilesAheadOfTime) {
+  KernelSpec s = adamSpec({-1, 7});
+  std::string obj = testing::TempDir() + "/kiln_adam_aot.o";
+  Halide::Target t = Halide::get_host_target();
+  EXPECT_EQ(compileKernelToObject(s, defaultScheduleFor(s, t), t,
+                                  kernelSymbol(s), obj),
+            "");
+  std::ifstream f(obj, std::ios::binary | std::ios::ate);
+  EXPECT_GT(f.tellg(), 0);
 }
 
 TEST(Elementwise, DropoutHashKnownValues) {
