@@ -196,3 +196,38 @@ def NN_AssignOp : Op<NN_Dialect, "assign"> {
   let arguments = (ins StrAttr:$name, NN_Tensor:$value);
   let assemblyFormat = "$name `,` $value attr-dict `:` type($value)";
 }
+
+def NN_SGDUpdateOp : NN_Op<"sgd_update"> {
+  let summary = "one SGD step for one weight (Keras's rule)";
+  let description = [{
+    v' = momentum v - lr g; w' = w + momentum v' - lr g with `nesterov`,
+    else w' = w + v' (with momentum 0: w - lr g). Results: w', v'.
+
+    Example:
+    ```mlir
+    %w2, %v2 = nn.sgd_update %w, %g, %v {learning_rate = 1.0e-02 : f64, momentum = 0.0 : f64, nesterov = false}
+        : (tensor<10xf32>, tensor<10xf32>, tensor<10xf32>) -> (tensor<10xf32>, tensor<10xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$weight, NN_Tensor:$grad, NN_Tensor:$velocity,
+                       F64Attr:$learning_rate, F64Attr:$momentum,
+                       BoolAttr:$nesterov);
+  let results = (outs NN_Tensor:$new_weight, NN_Tensor:$new_velocity);
+}
+
+def NN_RMSpropUpdateOp : NN_Op<"rmsprop_update"> {
+  let summary = "one RMSprop step for one weight (Keras 3's rule)";
+  let description = [{
+    v' = rho v + (1 - rho) g²; w' = w - lr g / sqrt(v' + epsilon).
+    Results: w', v'.
+
+    Example:
+    ```mlir
+    %w2, %v2 = nn.rmsprop_update %w, %g, %v {learning_rate = 1.0e-03 : f64, rho = 0.9 : f64, epsilon = 1.0e-07 : f64}
+        : (tensor<10xf32>, tensor<10xf32>, tensor<10xf32>) -> (tensor<10xf32>, tensor<10xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$weight, NN_Tensor:$grad, NN_Tensor:$velocity,
+                       F64Attr:$learning_rate, F64Attr:$rho, F64Attr:$epsilon);
+  let results = (outs NN_Tensor:$new_weight, NN_Tensor:$new_velocity);
+}

@@ -31,7 +31,11 @@ namespace {
 struct TrainingConfig {
   std::string loss = "categorical_crossentropy";
   std::string optimizer = "adam";
-  double learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;
+  /// Keras's defaults; learningRate < 0 means the optimizer's own (Adam and
+  /// RMSprop 0.001, SGD 0.01).
+  double learningRate = -1, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;
+  double momentum = 0, rho = 0.9;
+  bool nesterov = false;
 };
 
 /// Keras's class names and snake_case spellings of the same thing.
@@ -83,6 +87,10 @@ LogicalResult BuildTrainStepPass::readConfig(ModuleOp module,
         num("beta_1", config.beta1);
         num("beta_2", config.beta2);
         num("epsilon", config.epsilon);
+        num("momentum", config.momentum);
+        num("rho", config.rho);
+        if (auto n = cfg.getAs<BoolAttr>("nesterov"))
+          config.nesterov = n.getValue();
       }
     }
   }
@@ -94,9 +102,14 @@ LogicalResult BuildTrainStepPass::readConfig(ModuleOp module,
     return module.emitError("loss '")
            << config.loss << "' is not supported for training yet "
            << "(kiln trains categorical_crossentropy)";
-  if (canonical(config.optimizer) != "adam")
+  std::string opt = canonical(config.optimizer);
+  if (opt != "adam" && opt != "sgd" && opt != "rmsprop")
     return module.emitError("optimizer '")
-           << config.optimizer << "' is not supported yet (kiln has adam)";
+           << config.optimizer
+           << "' is not supported yet (kiln has adam, sgd and rmsprop)";
+  config.optimizer = opt;
+  if (config.learningRate < 0)
+    config.learningRate = opt == "sgd" ? 0.01 : 0.001;
   return success();
 }
 
@@ -220,46 +233,72 @@ LogicalResult BuildTrainStepPass::applyOptimizer(FuncOp fn,
   OpBuilder b(body.getTerminator());
   Location loc = fn.getLoc();
   Type f32 = b.getF32Type();
-  // Keras 3 names Adam's variables "adam/iteration",
-  // "adam/<var>_momentum" and "adam/<var>_velocity".
-  auto state = [&](std::string name, Type type) {
-    auto w = b.create<WeightOp>(loc, type, b.getStringAttr(name),
-                                b.getStringAttr("zeros"), nullptr, nullptr,
-                                b.getBoolAttr(false));
-    return w.output();
+  // Keras 3 names an optimizer's variables "<opt>/iteration" and
+  // "<opt>/<var>_<slot>" (momentum, velocity).
+  const std::string &opt = config.optimizer;
+  auto state = [&](const std::string &name, Type type) {
+    return b.create<WeightOp>(loc, type, b.getStringAttr(name),
+                              b.getStringAttr("zeros"), nullptr, nullptr,
+                              b.getBoolAttr(false))
+        .output();
   };
-  Value iteration = state("adam/iteration", RankedTensorType::get({}, f32));
+  auto assign = [&](Location l, const std::string &name, Value v) {
+    b.create<AssignOp>(l, b.getStringAttr(name), v);
+  };
+  Value iteration = state(opt + "/iteration", RankedTensorType::get({}, f32));
   SmallVector<WeightOp, 8> weights;
   fn.walk([&](WeightOp w) {
     if (w.isTrainable() && grads.lookup(w.output()))
       weights.push_back(w);
   });
+  auto lr = b.getF64FloatAttr(config.learningRate);
   for (WeightOp w : weights) {
     if (w.regularizer())
       return w.emitOpError("regularizers are not supported in training yet");
     std::string flat = w.name().str();
     std::replace(flat.begin(), flat.end(), '/', '_');
-    Value m = state("adam/" + flat + "_momentum", w.getType());
-    Value v = state("adam/" + flat + "_velocity", w.getType());
-    auto update = createInferred<AdamUpdateOp>(
-        b, w.getLoc(), 3, w.output(), grads.lookup(w.output()), m, v, iteration,
-        b.getF64FloatAttr(config.learningRate), b.getF64FloatAttr(config.beta1),
-        b.getF64FloatAttr(config.beta2), b.getF64FloatAttr(config.epsilon));
-    if (!update)
-      return failure();
-    b.create<AssignOp>(w.getLoc(), w.nameAttr(), update.new_weight());
-    b.create<AssignOp>(w.getLoc(), b.getStringAttr("adam/" + flat + "_momentum"),
-                       update.new_m());
-    b.create<AssignOp>(w.getLoc(), b.getStringAttr("adam/" + flat + "_velocity"),
-                       update.new_v());
+    std::string prefix = opt + "/" + flat;
+    Value g = grads.lookup(w.output());
+    Location l = w.getLoc();
+    if (opt == "adam") {
+      Value m = state(prefix + "_momentum", w.getType());
+      Value v = state(prefix + "_velocity", w.getType());
+      auto u = createInferred<AdamUpdateOp>(
+          b, l, 3, w.output(), g, m, v, iteration, lr,
+          b.getF64FloatAttr(config.beta1), b.getF64FloatAttr(config.beta2),
+          b.getF64FloatAttr(config.epsilon));
+      if (!u)
+        return failure();
+      assign(l, w.name().str(), u.new_weight());
+      assign(l, prefix + "_momentum", u.new_m());
+      assign(l, prefix + "_velocity", u.new_v());
+    } else if (opt == "sgd") {
+      Value v = state(prefix + "_momentum", w.getType());
+      auto u = createInferred<SGDUpdateOp>(
+          b, l, 2, w.output(), g, v, lr, b.getF64FloatAttr(config.momentum),
+          b.getBoolAttr(config.nesterov));
+      if (!u)
+        return failure();
+      assign(l, w.name().str(), u.new_weight());
+      assign(l, prefix + "_momentum", u.new_velocity());
+    } else {
+      Value v = state(prefix + "_velocity", w.getType());
+      auto u = createInferred<RMSpropUpdateOp>(
+          b, l, 2, w.output(), g, v, lr, b.getF64FloatAttr(config.rho),
+          b.getF64FloatAttr(config.epsilon));
+      if (!u)
+        return failure();
+      assign(l, w.name().str(), u.new_weight());
+      assign(l, prefix + "_velocity", u.new_velocity());
+    }
   }
+  auto scalar = RankedTensorType::get({}, f32);
   auto one = b.create<kiln::nn::ConstantOp>(
-      loc, RankedTensorType::get({}, f32),
-      DenseElementsAttr::get(RankedTensorType::get({}, f32), 1.0f));
+      loc, scalar, DenseElementsAttr::get(scalar, 1.0f));
   auto next = createInferred<AddOp>(b, loc, 1, iteration, one.output());
   if (!next)
     return failure();
-  b.create<AssignOp>(loc, b.getStringAttr("adam/iteration"), next.output());
+  assign(loc, opt + "/iteration", next.output());
   return success();
 }
 

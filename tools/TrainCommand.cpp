@@ -106,7 +106,8 @@ std::optional<Trainable> prepare(const CommandLine &cl, mlir::MLIRContext &ctx,
 SafetensorsData modelWeights(PlanModel &model, mlir::ModuleOp module) {
   SafetensorsData out;
   for (auto &[name, t] : model.weights())
-    if (name.rfind("adam/", 0) != 0) {
+    if (name.rfind("adam/", 0) != 0 && name.rfind("sgd/", 0) != 0 &&
+        name.rfind("rmsprop/", 0) != 0) {
       auto copy = t.clone();
       if (copy.ok())
         out.tensors.emplace(name, std::move(*copy));

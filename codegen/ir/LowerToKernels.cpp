@@ -91,6 +91,11 @@ private:
   LogicalResult lowerElementwise(Operation *op);
   LogicalResult lowerBinary(Operation *op);
   LogicalResult lowerAdam(nn::AdamUpdateOp op);
+  LogicalResult lowerSGD(nn::SGDUpdateOp op);
+  LogicalResult lowerRMSprop(nn::RMSpropUpdateOp op);
+  /// One elementwise call computing an optimizer's outputs in place.
+  void optimizerCall(Operation *op, Value weight, cg::ElementwiseProgram &p,
+                     const char *what);
   LogicalResult lowerDropout(nn::DropoutOp op);
   LogicalResult applyAssigns();
 
@@ -384,6 +389,55 @@ LogicalResult Lowering::lowerAdam(nn::AdamUpdateOp op) {
   return success();
 }
 
+void Lowering::optimizerCall(Operation *op, Value weight,
+                             cg::ElementwiseProgram &p, const char *what) {
+  std::string weightName = layerName(op);
+  if (auto w = weight.getDefiningOp<nn::WeightOp>())
+    weightName = w.name().str();
+  std::vector<Value> args(op->getOperands().begin(), op->getOperands().end());
+  for (unsigned i = 0; i < op->getNumResults(); ++i) {
+    define(op->getResult(i), weightName + "/" + what + std::to_string(i));
+    args.push_back(op->getResult(i));
+  }
+  callValues(cg::KernelSpec::elementwise(what, intShape(weight), p), args,
+             weightName + ": " + what);
+}
+
+LogicalResult Lowering::lowerSGD(nn::SGDUpdateOp op) {
+  // Keras: v' = momentum v - lr g; w' = w + momentum v' - lr g (nesterov)
+  // or w + v'.
+  using E = cg::EwOp;
+  cg::ElementwiseProgram p;
+  int w = p.input("weight"), g = p.input("grad"), v = p.input("velocity");
+  int lrg = p.op(E::Mul, g, p.constant(op.learning_rate().convertToDouble()));
+  int mom = p.constant(op.momentum().convertToDouble());
+  int v2 = p.op(E::Sub, p.op(E::Mul, v, mom), lrg);
+  int w2 = op.nesterov() ? p.op(E::Sub, p.op(E::Add, w, p.op(E::Mul, v2, mom)), lrg)
+                         : p.op(E::Add, w, v2);
+  p.output("new_weight", w2);
+  p.output("new_velocity", v2);
+  optimizerCall(op, op.weight(), p, "sgd");
+  return success();
+}
+
+LogicalResult Lowering::lowerRMSprop(nn::RMSpropUpdateOp op) {
+  // Keras 3: v' = rho v + (1 - rho) g^2; w' = w - lr g / sqrt(v' + eps).
+  using E = cg::EwOp;
+  double rho = op.rho().convertToDouble();
+  cg::ElementwiseProgram p;
+  int w = p.input("weight"), g = p.input("grad"), v = p.input("velocity");
+  int v2 = p.op(E::Add, p.op(E::Mul, v, p.constant(rho)),
+                p.op(E::Mul, p.op(E::Mul, g, g), p.constant(1 - rho)));
+  int step = p.op(E::Mul,
+                  p.op(E::Mul, g, p.constant(op.learning_rate().convertToDouble())),
+                  p.op(E::Rsqrt, p.op(E::Add, v2,
+                                      p.constant(op.epsilon().convertToDouble()))));
+  p.output("new_weight", p.op(E::Sub, w, step));
+  p.output("new_velocity", v2);
+  optimizerCall(op, op.weight(), p, "rmsprop");
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   if (absorbed.count(op))
     return success();
@@ -606,6 +660,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return success();
       })
       .Case([&](nn::AdamUpdateOp a) { return lowerAdam(a); })
+      .Case([&](nn::SGDUpdateOp u) { return lowerSGD(u); })
+      .Case([&](nn::RMSpropUpdateOp u) { return lowerRMSprop(u); })
       .Case<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaximumOp,
             nn::MinimumOp>([&](Operation *b) { return lowerBinary(b); })
       // Row-major NHWC flattens in place; dropout is the identity at

@@ -147,3 +147,27 @@ LogicalResult SoftmaxCrossEntropyOp::buildGradients(
   operandGrads.push_back(nullptr);
   return success();
 }
+
+/// Optimizer updates: every operand but the last scalar-free ones has the
+/// weight's shape; one result per updated tensor.
+static LogicalResult inferSameAsWeight(Operation *op, unsigned operands,
+                                       unsigned results,
+                                       SmallVectorImpl<Type> &types) {
+  auto w = operandType(op, 0);
+  for (unsigned i = 1; i < operands; ++i)
+    if (operandType(op, i).getShape() != w.getShape())
+      return op->emitOpError("operand ")
+             << i << " has shape "
+             << formatShape(operandType(op, i).getShape()) << ", the weight "
+             << formatShape(w.getShape());
+  types.append(results, w);
+  return success();
+}
+
+LogicalResult SGDUpdateOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  return inferSameAsWeight(*this, 3, 2, types);
+}
+
+LogicalResult RMSpropUpdateOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  return inferSameAsWeight(*this, 3, 2, types);
+}

@@ -23,7 +23,10 @@ PlanModel::create(Plan train, Plan eval, const KernelResolver &resolve,
   for (const Plan *p : {&train, &eval})
     for (const PlanTensor &t : p->tensors)
       if (t.role == TensorRole::Weight && !m->weights_.count(t.name)) {
-        if (t.name.rfind("adam/", 0) != 0)
+        bool optimizerState = false;
+        for (const char *prefix : {"adam/", "sgd/", "rmsprop/"})
+          optimizerState |= t.name.rfind(prefix, 0) == 0;
+        if (!optimizerState)
           return makeError("the weights have no tensor '", t.name, "'");
         auto z = Tensor::create(DType::F32, Shape(t.shape.begin(), t.shape.end()));
         if (!z.ok())

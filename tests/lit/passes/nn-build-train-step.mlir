@@ -83,7 +83,7 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
 // -----
 
 // Tests that an unsupported optimizer is refused.
-// expected-error @+1 {{optimizer 'lion' is not supported yet (kiln has adam)}}
+// expected-error @+1 {{optimizer 'lion' is not supported yet (kiln has adam, sgd and rmsprop)}}
 module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "lion"}} {
   func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
     %s = nn.softmax %x {axis = -1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
