@@ -52,7 +52,7 @@ static std::string hashHex(const std::string &s) {
 }
 
 /// Runs argv without a shell; returns its exit status.
-static int runProcess(const std::vector<std::string> &argv) {
+int runProcess(const std::vector<std::string> &argv) {
   pid_t pid = fork();
   if (pid < 0)
     return -1;
@@ -79,10 +79,10 @@ KernelLibrary::~KernelLibrary() {
     dlclose(handle_);
 }
 
-Expected<std::unique_ptr<KernelLibrary>>
-KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
-                    const std::string &targetString, bool progress,
-                    CompileStats *stats) {
+Expected<KernelObjects>
+compileKernelObjects(const std::map<std::string, codegen::KernelSpec> &kernels,
+                     const std::string &targetString, bool progress,
+                     const ScheduleLookup &lookup) {
   auto start = std::chrono::steady_clock::now();
   Halide::Target target;
   try {
@@ -102,10 +102,9 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
   std::string prefix = std::string(kCodegenVersion) + "|" +
                        KILN_HALIDE_VERSION + "|" + target.to_string() + "|";
 
-  // 1-2. Objects.
-  std::vector<std::string> objects;
+  KernelObjects out;
+  out.target = target.without_feature(Halide::Target::NoRuntime).to_string();
   std::string allKeys;
-  CompileStats local;
   int done = 0, total = kernels.size() + 1;
   auto show = [&](const std::string &what) {
     if (progress)
@@ -113,16 +112,20 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
                    what.c_str());
   };
   for (const auto &[symbol, spec] : kernels) {
-    codegen::Schedule schedule = codegen::defaultScheduleFor(spec, target);
+    std::optional<codegen::Schedule> tuned;
+    if (lookup)
+      tuned = lookup(spec, out.target);
+    codegen::Schedule schedule =
+        tuned ? *tuned : codegen::defaultScheduleFor(spec, target);
     std::string key =
         hashHex(prefix + symbol + "|" + spec.signature() + "|" +
                 codegen::scheduleToJson(schedule));
     std::string obj = dir + "/objects/" + symbol + "-" + key + ".o";
     allKeys += key;
-    objects.push_back(obj);
+    out.objects.push_back(obj);
     ++done;
     if (fs::exists(obj)) {
-      ++local.cached;
+      ++out.stats.cached;
       continue;
     }
     show(symbol);
@@ -134,11 +137,11 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
       return makeError("compiling kernel ", symbol, ": ", err);
     }
     fs::rename(tmp, obj, ec);
-    ++local.compiled;
+    ++out.stats.compiled;
   }
   std::string rt = dir + "/objects/halide_runtime-" +
                    hashHex(prefix + "runtime") + ".o";
-  objects.push_back(rt);
+  out.objects.push_back(rt);
   ++done;
   if (!fs::exists(rt)) {
     show("halide runtime");
@@ -149,14 +152,29 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
       return makeError("compiling the Halide runtime: ", err);
     fs::rename(tmp, rt, ec);
   }
+  out.key = hashHex(allKeys + rt);
+  if (progress && out.stats.compiled)
+    std::fprintf(stderr, "\rcompiled %d kernels (%d cached)%50s\n",
+                 out.stats.compiled, out.stats.cached, "");
+  out.stats.seconds = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+  return out;
+}
 
-  // 3. Shared library.
-  std::string lib = dir + "/libs/kernels-" + hashHex(allKeys + rt) + ".so";
+Expected<std::unique_ptr<KernelLibrary>>
+KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
+                    const std::string &targetString, bool progress,
+                    CompileStats *stats, const ScheduleLookup &lookup) {
+  auto objects = compileKernelObjects(kernels, targetString, progress, lookup);
+  if (!objects.ok())
+    return objects.status();
+  std::error_code ec;
+  std::string lib = kernelCacheDir() + "/libs/kernels-" + objects->key + ".so";
   if (!fs::exists(lib)) {
-    show("linking");
     std::string tmp = tempName(lib);
     std::vector<std::string> argv = {"c++", "-shared", "-o", tmp};
-    argv.insert(argv.end(), objects.begin(), objects.end());
+    argv.insert(argv.end(), objects->objects.begin(), objects->objects.end());
     argv.insert(argv.end(), {"-lpthread", "-ldl"});
     if (runProcess(argv) != 0) {
       fs::remove(tmp, ec);
@@ -165,22 +183,15 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
     }
     fs::rename(tmp, lib, ec);
   }
-  if (progress && local.compiled)
-    std::fprintf(stderr, "\rcompiled %d kernels (%d cached)%50s\n",
-                 local.compiled, local.cached, "");
-
-  // 4. Load.
   std::unique_ptr<KernelLibrary> l(new KernelLibrary());
   l->path_ = lib;
+  // RTLD_DEEPBIND: the library's Halide runtime binds to itself.
   l->handle_ = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
   if (!l->handle_)
     return makeError("cannot load the kernel library '", lib,
                      "': ", dlerror());
-  local.seconds = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
   if (stats)
-    *stats = local;
+    *stats = objects->stats;
   return l;
 }
 

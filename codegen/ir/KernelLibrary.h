@@ -21,6 +21,8 @@
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -36,6 +38,30 @@ struct CompileStats {
   double seconds = 0;
 };
 
+/// Where a kernel's schedule comes from: a tuned database's entry for the
+/// spec on the target, or nothing (the family's default is used).
+using ScheduleLookup = std::function<std::optional<codegen::Schedule>(
+    const codegen::KernelSpec &, const std::string &target)>;
+
+/// The object files of a program's kernels, in the cache: one per kernel
+/// (compiled with Target::NoRuntime) plus the Halide runtime's.
+struct KernelObjects {
+  std::vector<std::string> objects;  ///< kernels, then the runtime
+  std::string key;                   ///< hash of all of them
+  std::string target;                ///< the resolved Halide target
+  CompileStats stats;
+};
+
+/// Compiles what the cache lacks. `target` is "host" or a Halide target
+/// string; `lookup` may supply tuned schedules.
+runtime::Expected<KernelObjects>
+compileKernelObjects(const std::map<std::string, codegen::KernelSpec> &kernels,
+                     const std::string &target, bool progress,
+                     const ScheduleLookup &lookup = {});
+
+/// Runs argv (no shell) and returns its exit status, -1 if it could not run.
+int runProcess(const std::vector<std::string> &argv);
+
 /// A loaded shared library of kernels.
 class KernelLibrary {
 public:
@@ -46,7 +72,8 @@ public:
   /// `progress` is set.
   static runtime::Expected<std::unique_ptr<KernelLibrary>>
   load(const std::map<std::string, codegen::KernelSpec> &kernels,
-       const std::string &target, bool progress, CompileStats *stats = nullptr);
+       const std::string &target, bool progress, CompileStats *stats = nullptr,
+       const ScheduleLookup &lookup = {});
 
   /// The argv entry of `symbol`, or null.
   runtime::KernelEntry lookup(const std::string &symbol) const;
