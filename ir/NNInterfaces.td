@@ -63,4 +63,24 @@ def NN_GradientOpInterface : OpInterface<"GradientOpInterface"> {
   ];
 }
 
+def NN_FusableOpInterface : OpInterface<"FusableOpInterface"> {
+  let cppNamespace = "::kiln::nn";
+  let description = [{
+    An op whose kernel can absorb the ops that consume its result: an
+    elementwise epilogue (conv2d + relu, dense + softmax) or a following
+    pool computed at the pool's tile. nn-fuse-kernels asks the head of each
+    group, one consumer at a time, whether the group may grow; the op knows
+    what its family's kernel can fuse, the pass knows no op by name.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Whether the kernel of `group` (this op first, then what it absorbed)
+        can also compute `consumer`, the sole user of the group's result.
+      }],
+      "bool", "canAbsorb",
+      (ins "::llvm::ArrayRef<::mlir::Operation *>":$group,
+           "::mlir::Operation *":$consumer)>
+  ];
+}
+
 #endif // NN_INTERFACES

@@ -60,7 +60,8 @@ def NN_WeightOp : NN_Op<"weight"> {
 // Convolution
 //===----------------------------------------------------------------------===//
 
-def NN_Conv2DOp : NN_Op<"conv2d", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+def NN_Conv2DOp : NN_Op<"conv2d", [DeclareOpInterfaceMethods<NN_GradientOpInterface>,
+    DeclareOpInterfaceMethods<NN_FusableOpInterface>]> {
   let summary = "2-D convolution, NHWC input, HWIO kernel (Keras Conv2D)";
   let description = [{
     Cross-correlates `input` (N, H, W, Cin) with `kernel` (KH, KW, Cin, Cout)
@@ -131,7 +132,8 @@ def NN_GlobalMaxPool2DOp : NN_GlobalPool2DOp<"global_max_pool2d", "Maximum">;
 // Dense
 //===----------------------------------------------------------------------===//
 
-def NN_DenseOp : NN_Op<"dense", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+def NN_DenseOp : NN_Op<"dense", [DeclareOpInterfaceMethods<NN_GradientOpInterface>,
+    DeclareOpInterfaceMethods<NN_FusableOpInterface>]> {
   let summary = "matrix product on the last axis, plus bias (Keras Dense)";
   let description = [{
     Multiplies the last axis of `input` (..., K) by `kernel` (K, M) and adds

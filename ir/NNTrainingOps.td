@@ -231,3 +231,50 @@ def NN_RMSpropUpdateOp : NN_Op<"rmsprop_update"> {
                        F64Attr:$learning_rate, F64Attr:$rho, F64Attr:$epsilon);
   let results = (outs NN_Tensor:$new_weight, NN_Tensor:$new_velocity);
 }
+
+//===----------------------------------------------------------------------===//
+// Kernels: fused groups
+//===----------------------------------------------------------------------===//
+
+def NN_FusedOp : NN_Op<"fused", [IsolatedFromAbove,
+    SingleBlockImplicitTerminator<"YieldOp">]> {
+  let summary = "ops that run as one kernel";
+  let description = [{
+    A group that nn-fuse-kernels formed: the region's ops (over the block
+    arguments, which stand for `inputs`) become one kernel, so the values
+    between them never go to memory. `kind` names the group ("conv2d+relu",
+    "conv2d+relu+max_pool2d", "dense+softmax"); `not_fused`, when present,
+    says why the group stopped growing.
+
+    Example:
+    ```mlir
+    %y = nn.fused "conv2d+relu" (%x, %k, %b) {
+    ^bb0(%a: tensor<?x28x28x1xf32>, %w: tensor<3x3x1x32xf32>, %c: tensor<32xf32>):
+      %0 = nn.conv2d %a, %w, %c {dilation = [1, 1], padding = "valid", strides = [1, 1]} : (tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>) -> tensor<?x26x26x32xf32>
+      %1 = nn.relu %0 : (tensor<?x26x26x32xf32>) -> tensor<?x26x26x32xf32>
+      nn.yield %1 : tensor<?x26x26x32xf32>
+    } : (tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>) -> tensor<?x26x26x32xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, Variadic<NN_Tensor>:$inputs,
+                       OptionalAttr<StrAttr>:$not_fused);
+  let results = (outs Variadic<NN_Tensor>:$outputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kind `(` $inputs `)` $body attr-dict `:` functional-type($inputs, results)
+  }];
+}
+
+def NN_YieldOp : Op<NN_Dialect, "yield", [NoSideEffect, Terminator,
+    HasParent<"FusedOp">]> {
+  let summary = "the results of an nn.fused group";
+  let description = [{
+    Example:
+    ```mlir
+    nn.yield %1 : tensor<?x26x26x32xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<NN_Tensor>:$values);
+  let builders = [OpBuilder<(ins), [{ /* no values */ }]>];
+  let assemblyFormat = "$values attr-dict `:` type($values)";
+}

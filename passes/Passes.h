@@ -21,6 +21,12 @@ std::unique_ptr<mlir::Pass> createInferShapesPass();
 /// nn-build-train-step: see Passes.td.
 std::unique_ptr<mlir::Pass> createBuildTrainStepPass();
 
+/// nn-fuse-kernels: see Passes.td.
+std::unique_ptr<mlir::Pass> createFuseKernelsPass();
+
+/// The pipeline that prepares functions for lowering to kernels.
+void buildKernelPipeline(mlir::OpPassManager &pm);
+
 /// Registers every kiln pass and pipeline with the global registry, so that
 /// kiln-opt accepts their flags.
 void registerAllKilnPasses();

@@ -62,4 +62,21 @@ def BuildTrainStep : Pass<"nn-build-train-step", "mlir::ModuleOp"> {
   ];
 }
 
+def FuseKernels : Pass<"nn-fuse-kernels", "mlir::FuncOp"> {
+  let summary = "Group ops that one kernel computes into nn.fused ops";
+  let description = [{
+    For each op with a FusableOpInterface (the head of a kernel), grows a
+    group by the sole consumer of the group's result while the head says its
+    kernel can absorb it (conv2d + relu + max_pool2d, dense + softmax), and
+    wraps the group in an `nn.fused` op whose region holds the ops. Where a
+    group stops because its result has other users, the reason goes in the
+    `not_fused` attribute (of the nn.fused op, or `nn.not_fused` on a lone
+    head), so IR dumps show what was fused and why not.
+
+    Needs: shape-inferred IR. Guarantees: the function computes the same
+    values; every nn.fused region is isolated from above.
+  }];
+  let constructor = "kiln::createFuseKernelsPass()";
+}
+
 #endif // KILN_PASSES

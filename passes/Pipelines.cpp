@@ -16,10 +16,18 @@ void kiln::buildImportPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void kiln::buildKernelPipeline(OpPassManager &pm) {
+  pm.addNestedPass<FuncOp>(createFuseKernelsPass());
+}
+
 void kiln::registerAllKilnPasses() {
   registerKilnPasses();
   PassPipelineRegistration<>(
       "nn-import-pipeline",
       "What `kiln import` runs: nn-infer-shapes, then canonicalize",
       [](OpPassManager &pm) { buildImportPipeline(pm); });
+  PassPipelineRegistration<>(
+      "nn-kernel-pipeline",
+      "What runs before lowering to kernels: nn-fuse-kernels",
+      [](OpPassManager &pm) { buildKernelPipeline(pm); });
 }

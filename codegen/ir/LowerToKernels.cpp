@@ -6,10 +6,9 @@
 //
 // 1. Function arguments become plan inputs; nn.weight ops plan weights;
 //    constants become filled fixed tensors.
-// 2. Each op lowers to one call (or a view), absorbing a single-use
-//    elementwise consumer where its family can fuse it. Values without a
-//    batch dimension (weight gradients, sums) are fixed buffers; the rest
-//    live in the arena.
+// 2. Each op, or nn.fused group, lowers to one call (or a view). Values
+//    without a batch dimension (weight gradients, sums) are fixed buffers;
+//    the rest live in the arena.
 // 3. nn.assign makes the value's buffer the weight's own (an in-place
 //    update), after checking nothing later reads the old value.
 // 4. Returned values become the plan's outputs; the arena is planned.
@@ -19,8 +18,10 @@
 #include "codegen/KernelCompiler.h"
 #include "ir/NNDialect.h"
 #include "ir/ShapeUtils.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -75,19 +76,19 @@ private:
   int define(Value v, const std::string &name);
   int fixedConstant(const std::string &name, float value);
   int lookup(Value v) { return ids.lookup(v); }
-  template <typename OpTy> OpTy soleUser(Value v) {
-    if (!v.hasOneUse())
-      return nullptr;
-    return dyn_cast<OpTy>(*v.getUsers().begin());
-  }
   /// Adds a call of `spec` binding `args` (plan tensor ids) in order.
   void call(const cg::KernelSpec &spec, std::vector<int> args,
             const std::string &label);
   void callValues(const cg::KernelSpec &spec, std::vector<Value> args,
                   const std::string &label);
   LogicalResult lowerOp(Operation *op);
-  LogicalResult lowerConv(nn::Conv2DOp op);
-  LogicalResult lowerDense(nn::DenseOp op);
+  /// A conv2d or dense with the epilogue ops nn-fuse-kernels grouped after
+  /// it; `out` is the group's result.
+  LogicalResult lowerConv(nn::Conv2DOp op, ArrayRef<Operation *> epilogue,
+                          Value out);
+  LogicalResult lowerDense(nn::DenseOp op, ArrayRef<Operation *> epilogue,
+                           Value out);
+  LogicalResult lowerFused(nn::FusedOp op);
   LogicalResult lowerElementwise(Operation *op);
   LogicalResult lowerBinary(Operation *op);
   LogicalResult lowerAdam(nn::AdamUpdateOp op);
@@ -102,7 +103,6 @@ private:
   KernelProgram program;
   llvm::DenseMap<Value, int> ids;
   std::map<std::string, int> weights;
-  llvm::DenseSet<Operation *> absorbed;
   std::vector<std::pair<std::string, Value>> assigns;
   std::vector<Operation *> assignOps;
 };
@@ -143,7 +143,8 @@ void Lowering::callValues(const cg::KernelSpec &spec, std::vector<Value> args,
   call(spec, ids, label);
 }
 
-LogicalResult Lowering::lowerConv(nn::Conv2DOp op) {
+LogicalResult Lowering::lowerConv(nn::Conv2DOp op,
+                                  ArrayRef<Operation *> epilogue, Value out) {
   auto in = planShape(op.input());
   auto k = planShape(op.kernel());
   cg::Conv2DAttrs a;
@@ -157,11 +158,22 @@ LogicalResult Lowering::lowerConv(nn::Conv2DOp op) {
   a.dilationW = dil[1];
   a.padding = padding(op.padding());
   a.useBias = bool(op.bias());
-  Value out = op.output();
-  if (auto relu = soleUser<nn::ReluOp>(out)) {
-    a.activation = cg::Activation::Relu;
-    absorbed.insert(relu);
-    out = relu.output();
+  std::string label = "conv2d";
+  cg::FusedPool pool;
+  for (Operation *e : epilogue) {
+    if (isa<nn::ReluOp>(e)) {
+      a.activation = cg::Activation::Relu;
+    } else if (auto p = dyn_cast<nn::MaxPool2DOp>(e)) {
+      auto ps = ints(p.pool_size()), ps2 = ints(p.strides());
+      pool.enabled = true;
+      pool.poolH = ps[0];
+      pool.poolW = ps[1];
+      pool.strideH = ps2[0];
+      pool.strideW = ps2[1];
+    } else {
+      return e->emitOpError("cannot be fused into a conv2d kernel");
+    }
+    label += "+" + e->getName().stripDialect().str();
   }
   std::string name = layerName(op);
   define(out, name + "/output");
@@ -169,13 +181,14 @@ LogicalResult Lowering::lowerConv(nn::Conv2DOp op) {
   if (op.bias())
     args.push_back(op.bias());
   args.push_back(out);
-  callValues(cg::KernelSpec::conv2d(name, in[1], in[2], in[3], a), args,
-             name + ": conv2d" +
-                 (a.activation == cg::Activation::Relu ? "+relu" : ""));
+  cg::KernelSpec spec = cg::KernelSpec::conv2d(name, in[1], in[2], in[3], a);
+  spec.fusedPool = pool;
+  callValues(spec, args, name + ": " + label);
   return success();
 }
 
-LogicalResult Lowering::lowerDense(nn::DenseOp op) {
+LogicalResult Lowering::lowerDense(nn::DenseOp op,
+                                   ArrayRef<Operation *> epilogue, Value out) {
   auto in = planShape(op.input());
   if (in.size() != 2)
     return op.emitOpError("has no kernel for rank-")
@@ -183,18 +196,15 @@ LogicalResult Lowering::lowerDense(nn::DenseOp op) {
   cg::DenseAttrs a;
   a.units = planShape(op.kernel())[1];
   a.useBias = bool(op.bias());
-  Value out = op.output();
-  std::string suffix;
-  if (auto sm = soleUser<nn::SoftmaxOp>(out)) {
-    a.activation = cg::Activation::Softmax;
-    absorbed.insert(sm);
-    out = sm.output();
-    suffix = "+softmax";
-  } else if (auto relu = soleUser<nn::ReluOp>(out)) {
-    a.activation = cg::Activation::Relu;
-    absorbed.insert(relu);
-    out = relu.output();
-    suffix = "+relu";
+  std::string label = "dense";
+  for (Operation *e : epilogue) {
+    if (isa<nn::ReluOp>(e))
+      a.activation = cg::Activation::Relu;
+    else if (isa<nn::SoftmaxOp>(e))
+      a.activation = cg::Activation::Softmax;
+    else
+      return e->emitOpError("cannot be fused into a dense kernel");
+    label += "+" + e->getName().stripDialect().str();
   }
   std::string name = layerName(op);
   define(out, name + "/output");
@@ -203,8 +213,23 @@ LogicalResult Lowering::lowerDense(nn::DenseOp op) {
     args.push_back(op.bias());
   args.push_back(out);
   callValues(cg::KernelSpec::denseLayer(name, in[1], a), args,
-             name + ": dense" + suffix);
+             name + ": " + label);
   return success();
+}
+
+LogicalResult Lowering::lowerFused(nn::FusedOp op) {
+  Block &body = op.body().front();
+  for (auto [arg, input] : llvm::zip(body.getArguments(), op.inputs()))
+    ids[arg] = lookup(input);
+  SmallVector<Operation *, 4> ops;
+  for (Operation &inner : body.without_terminator())
+    ops.push_back(&inner);
+  auto epilogue = ArrayRef<Operation *>(ops).drop_front();
+  if (auto conv = dyn_cast<nn::Conv2DOp>(ops.front()))
+    return lowerConv(conv, epilogue, op.getResult(0));
+  if (auto dense = dyn_cast<nn::DenseOp>(ops.front()))
+    return lowerDense(dense, epilogue, op.getResult(0));
+  return op.emitOpError("group '") << op.kind() << "' has no fused kernel";
 }
 
 /// How an elementwise operand of `shape` broadcasts onto `out`.
@@ -439,8 +464,6 @@ LogicalResult Lowering::lowerRMSprop(nn::RMSpropUpdateOp op) {
 }
 
 LogicalResult Lowering::lowerOp(Operation *op) {
-  if (absorbed.count(op))
-    return success();
   auto view = [&](Value from, Value to) {
     int id = define(to, layerName(to.getDefiningOp()) + "/" +
                             to.getDefiningOp()->getName().stripDialect().str());
@@ -470,8 +493,9 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         ids[c.output()] = id;
         return success();
       })
-      .Case([&](nn::Conv2DOp c) { return lowerConv(c); })
-      .Case([&](nn::DenseOp d) { return lowerDense(d); })
+      .Case([&](nn::Conv2DOp c) { return lowerConv(c, {}, c.output()); })
+      .Case([&](nn::DenseOp d) { return lowerDense(d, {}, d.output()); })
+      .Case([&](nn::FusedOp f) { return lowerFused(f); })
       .Case([&](nn::MaxPool2DOp p) {
         cg::PoolAttrs a;
         auto ps = ints(p.pool_size()), st = ints(p.strides());
@@ -748,7 +772,13 @@ std::optional<KernelProgram> Lowering::run(FuncOp func) {
 
 } // namespace
 
-std::optional<KernelProgram> lowerToKernels(FuncOp func) {
+std::optional<KernelProgram> lowerToKernels(FuncOp func, bool fuse) {
+  if (fuse) {
+    PassManager pm(func.getContext(), FuncOp::getOperationName());
+    pm.addPass(createFuseKernelsPass());
+    if (failed(pm.run(func)))
+      return std::nullopt;
+  }
   return Lowering().run(func);
 }
 

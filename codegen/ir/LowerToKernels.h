@@ -2,10 +2,10 @@
 //
 // Turns a shape-inferred nn function into what the runtime executes: a Plan
 // (tensors and kernel calls in order) and the KernelSpec of every distinct
-// kernel it calls. Elementwise epilogues join their producer (conv2d + relu,
-// dense + softmax) when the producer has no other user; flatten and
-// inference-time dropout become views. An op that has no kernel yet is an
-// error at the op.
+// kernel it calls. Flatten and
+// inference-time dropout become views. Fusion is decided before, in the IR:
+// an nn.fused group (nn-fuse-kernels) becomes one fused kernel. An op that
+// has no kernel yet is an error at the op.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_CODEGEN_IR_LOWERTOKERNELS_H
@@ -29,9 +29,12 @@ struct KernelProgram {
   std::map<std::string, codegen::KernelSpec> kernels;
 };
 
-/// Lowers `func` (inference semantics: dropout is the identity). Emits an
-/// error at the first op it cannot lower and returns nullopt.
-std::optional<KernelProgram> lowerToKernels(mlir::FuncOp func);
+/// Lowers `func`. Unless `fuse` is false, first runs the kernel pipeline
+/// (nn-fuse-kernels) on it, in place, so that fused groups become single
+/// kernels. Emits an error at the first op it cannot lower and returns
+/// nullopt.
+std::optional<KernelProgram> lowerToKernels(mlir::FuncOp func,
+                                            bool fuse = true);
 
 } // namespace kiln
 

@@ -96,3 +96,14 @@ LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   }
   return success();
 }
+
+bool Conv2DOp::canAbsorb(ArrayRef<Operation *> group, Operation *consumer) {
+  // The conv kernel fuses a relu epilogue, then a valid max pool computed at
+  // the pool's tile (codegen's FusedPool).
+  if (group.size() == 1 && isa<ReluOp>(consumer))
+    return true;
+  if (auto pool = dyn_cast<MaxPool2DOp>(consumer))
+    return pool.padding() == "valid" && group.size() <= 2 &&
+           !isa<MaxPool2DOp>(group.back());
+  return false;
+}

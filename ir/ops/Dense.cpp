@@ -104,3 +104,15 @@ LogicalResult BiasAddOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   operandGrads.push_back(db.output());
   return success();
 }
+
+bool DenseOp::canAbsorb(ArrayRef<Operation *> group, Operation *consumer) {
+  // The dense kernel fuses a relu or a softmax over the units.
+  if (group.size() != 1)
+    return false;
+  if (isa<ReluOp>(consumer))
+    return true;
+  if (auto sm = dyn_cast<SoftmaxOp>(consumer))
+    return normalizeAxis(static_cast<int64_t>(sm.axis()), 2) == 1 &&
+           output().getType().cast<RankedTensorType>().getRank() == 2;
+  return false;
+}

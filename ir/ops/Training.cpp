@@ -171,3 +171,9 @@ LogicalResult SGDUpdateOp::inferResultTypes(SmallVectorImpl<Type> &types) {
 LogicalResult RMSpropUpdateOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   return inferSameAsWeight(*this, 3, 2, types);
 }
+
+LogicalResult FusedOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  for (Value v : body().front().getTerminator()->getOperands())
+    types.push_back(v.getType());
+  return success();
+}

@@ -1,0 +1,57 @@
+// RUN: kiln-opt --split-input-file --nn-fuse-kernels %s | FileCheck %s
+
+// Tests that conv2d absorbs relu then a valid max pool, and dense a softmax,
+// each group becoming one nn.fused op over its outside inputs.
+// CHECK-LABEL: func @inference
+// CHECK: %[[P:.*]] = nn.fused "conv2d+relu+max_pool2d"(%arg0, %{{.*}}, %{{.*}}) {
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<?x8x8x1xf32>, %[[K:.*]]: tensor<3x3x1x4xf32>, %[[B:.*]]: tensor<4xf32>):
+// CHECK-NEXT: %[[C:.*]] = nn.conv2d %[[X]], %[[K]], %[[B]]
+// CHECK-NEXT: %[[R:.*]] = nn.relu %[[C]]
+// CHECK-NEXT: %[[M:.*]] = nn.max_pool2d %[[R]]
+// CHECK-NEXT: nn.yield %[[M]] : tensor<?x3x3x4xf32>
+// CHECK-NEXT: } : (tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32>, tensor<4xf32>) -> tensor<?x3x3x4xf32>
+// CHECK: nn.flatten %[[P]]
+// CHECK: nn.fused "dense+softmax"
+func @inference(%x: tensor<?x8x8x1xf32>) -> tensor<?x2xf32> {
+  %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<3x3x1x4xf32>
+  %b = nn.weight "c/bias" {initializer = "zeros"} : tensor<4xf32>
+  %c = nn.conv2d %x, %k, %b {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32>, tensor<4xf32>) -> tensor<?x6x6x4xf32>
+  %r = nn.relu %c : (tensor<?x6x6x4xf32>) -> tensor<?x6x6x4xf32>
+  %p = nn.max_pool2d %r {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x6x6x4xf32>) -> tensor<?x3x3x4xf32>
+  %f = nn.flatten %p : (tensor<?x3x3x4xf32>) -> tensor<?x36xf32>
+  %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<36x2xf32>
+  %z = nn.dense %f, %w : (tensor<?x36xf32>, tensor<36x2xf32>) -> tensor<?x2xf32>
+  %s = nn.softmax %z {axis = -1 : i64} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %s : tensor<?x2xf32>
+}
+
+// -----
+
+// Tests that a group stops where its result has other users, and says why.
+// CHECK-LABEL: func @shared
+// CHECK: nn.fused "conv2d+relu"
+// CHECK: not_fused = "nn.max_pool2d not fused: its input is also used by nn.add"
+// CHECK: nn.max_pool2d
+func @shared(%x: tensor<?x8x8x1xf32>) -> (tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>) {
+  %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<3x3x1x4xf32>
+  %c = nn.conv2d %x, %k {strides = [1, 1], padding = "same", dilation = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32>) -> tensor<?x8x8x4xf32>
+  %r = nn.relu %c : (tensor<?x8x8x4xf32>) -> tensor<?x8x8x4xf32>
+  %p = nn.max_pool2d %r {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x8x8x4xf32>) -> tensor<?x4x4x4xf32>
+  %a = nn.add %r, %r : (tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>) -> tensor<?x8x8x4xf32>
+  return %p, %a : tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>
+}
+
+// -----
+
+// Tests that a "same" max pool is not absorbed (the fused kernel pools
+// valid windows only) and a lone conv stays as it is.
+// CHECK-LABEL: func @same_pool
+// CHECK-NOT: nn.fused
+// CHECK: nn.conv2d
+// CHECK: nn.max_pool2d
+func @same_pool(%x: tensor<?x8x8x1xf32>) -> tensor<?x4x4x4xf32> {
+  %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<3x3x1x4xf32>
+  %c = nn.conv2d %x, %k {strides = [1, 1], padding = "same", dilation = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32>) -> tensor<?x8x8x4xf32>
+  %p = nn.max_pool2d %c {pool_size = [2, 2], strides = [2, 2], padding = "same"} : (tensor<?x8x8x4xf32>) -> tensor<?x4x4x4xf32>
+  return %p : tensor<?x4x4x4xf32>
+}
