@@ -1,0 +1,312 @@
+//===- CompileCommand.cpp - kiln compile ----------------------------------===//
+//
+// Turns a model into one executable (or a static library + C header) that
+// trains, evaluates and predicts with nothing of the compiler inside:
+//   1. import, nn-build-train-step and lowering, as `kiln train` does
+//      (TrainingSetup), the IR dumped after every pass with --dump-ir;
+//   2. every kernel compiled ahead of time to an object in the kernel cache
+//      (compileKernelObjects), plus the Halide runtime's object;
+//   3. a generated C++ source (ModelSource) holding the plans as JSON, the
+//      weights manifest, the summary, the defaults and the kernel table;
+//   4. the system's C++ driver links it with the kernels and the runtime's
+//      static libraries (runtime/exe, exec, train, runtime): no LLVM, MLIR
+//      or libHalide. For --emit static-lib, ar merges the same objects and
+//      libraries (with the C API, runtime/exe/kiln_model.h) into one archive.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/KernelCompiler.h"
+#include "codegen/ir/KernelLibrary.h"
+#include "frontend/Summary.h"
+#include "runtime/exec/Checkpoint.h"
+#include "tools/Commands.h"
+#include "tools/ModelLoader.h"
+#include "tools/ModelSource.h"
+#include "tools/TrainingSetup.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "unknown"
+#endif
+
+namespace fs = std::filesystem;
+using namespace kiln::runtime;
+
+namespace kiln {
+namespace {
+
+/// The static libraries an executable links, in link order (set by CMake:
+/// the build's lib dir).
+std::vector<std::string> runtimeLibraries() {
+  return {KILN_LIB_EXEMAIN, KILN_LIB_EXE, KILN_LIB_EXEC, KILN_LIB_TRAINER,
+          KILN_LIB_RUNTIME};
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+      .count();
+}
+
+std::string withCommas(int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = int(s.size()) - 3; i > (s[0] == '-' ? 1 : 0); i -= 3)
+    s.insert(size_t(i), ",");
+  return s;
+}
+
+/// --stats: kernels, arena, weights and FLOPs per training step.
+void printStats(const TrainingPrograms &p, int64_t batch, std::ostream &os) {
+  auto fixedBytes = [](const Plan &plan) {
+    int64_t b = 0;
+    for (const PlanTensor &t : plan.tensors)
+      if (t.role == TensorRole::Fixed)
+        b += t.elementsPerSample() * 4;
+    return b;
+  };
+  int64_t model = 0, optimizer = 0;
+  std::map<std::string, int64_t> weights;
+  for (const Plan *plan : {&p.train.plan, &p.eval.plan})
+    for (const PlanTensor &t : plan->tensors)
+      if (t.role == TensorRole::Weight)
+        weights[t.name] = t.elementsPerSample() * 4;
+  for (const auto &[name, bytes] : weights)
+    (isOptimizerState(name) ? optimizer : model) += bytes;
+  double flops = 0;
+  for (const PlanCall &c : p.train.plan.calls)
+    flops += codegen::kernelFlops(p.kernels.at(c.symbol), int(batch));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", flops / 1e9);
+  os << "kernels:              " << p.kernels.size() << " distinct (train step "
+     << p.train.plan.calls.size() << " calls, eval step "
+     << p.eval.plan.calls.size() << ", forward " << p.forward.plan.calls.size()
+     << ")\n"
+     << "arena bytes:          " << withCommas(p.train.plan.arenaBytesPerSample * batch)
+     << " (train step at batch " << batch << "; "
+     << withCommas(p.train.plan.arenaBytesPerSample) << " per sample), eval "
+     << withCommas(p.eval.plan.arenaBytesPerSample * batch) << ", forward "
+     << withCommas(p.forward.plan.arenaBytesPerSample * batch) << "\n"
+     << "gradient scratch:     " << withCommas(fixedBytes(p.train.plan))
+     << " bytes (batch-independent)\n"
+     << "weight bytes:         " << withCommas(model) << " (model) + "
+     << withCommas(optimizer) << " (optimizer state)\n"
+     << "FLOPs per train step: " << buf << " GFLOP at batch " << batch << "\n";
+}
+
+/// --dump-ir: plans, each kernel's statement and assembly, and an index.
+Status dumpKernels(const std::string &dir, const TrainingPrograms &p,
+                   const std::string &targetString, IRDump &dump,
+                   const ScheduleLookup &lookup) {
+  Halide::Target target;
+  try {
+    target = targetString == "host" ? Halide::get_host_target()
+                                    : Halide::Target(targetString);
+  } catch (const std::exception &e) {
+    return makeError("unknown target '", targetString, "': ", e.what());
+  }
+  for (auto [name, plan] : {std::pair{"train_step", &p.train.plan},
+                            {"eval_step", &p.eval.plan},
+                            {"forward", &p.forward.plan}}) {
+    std::string file = std::string("plan-") + name + ".json";
+    std::ofstream(dir + "/" + file) << plan->toJson() << "\n";
+    dump.files.push_back(file);
+  }
+  fs::create_directories(dir + "/kernels");
+  int done = 0;
+  for (const auto &[symbol, spec] : p.kernels) {
+    std::fprintf(stderr, "\rdumping kernels [%d/%zu]", ++done, p.kernels.size());
+    std::optional<codegen::Schedule> tuned;
+    if (lookup)
+      tuned = lookup(spec, target.to_string());
+    codegen::Schedule schedule =
+        tuned ? *tuned : codegen::defaultScheduleFor(spec, target);
+    std::string stmt = "kernels/" + symbol + ".stmt";
+    std::string err = codegen::dumpKernelStmt(spec, schedule, target, dir + "/" + stmt);
+    if (!err.empty())
+      return makeError("kernel ", symbol, ": ", err);
+    std::string asmFile = "kernels/" + symbol + ".s";
+    try {
+      codegen::KernelPipeline k = codegen::buildKernel(spec, schedule, target);
+      k.pipeline.compile_to_assembly(dir + "/" + asmFile, k.arguments(), symbol,
+                                     target.with_feature(Halide::Target::NoRuntime));
+    } catch (const std::exception &e) {
+      return makeError("kernel ", symbol, ": ", e.what());
+    }
+    dump.files.push_back(stmt);
+    dump.files.push_back(asmFile);
+  }
+  std::fprintf(stderr, "\n");
+  std::ofstream index(dir + "/index.txt");
+  index << "# kiln compile --dump-ir: the IR after every pass (in order), the\n"
+           "# plans, and each kernel's Halide statement (.stmt) and assembly (.s)\n";
+  for (const std::string &f : dump.files)
+    index << f << "\n";
+  return index ? Status::success()
+               : makeError("cannot write '", dir, "/index.txt'");
+}
+
+} // namespace
+
+int runCompile(const CommandLine &cl) {
+  auto start = std::chrono::steady_clock::now();
+  if (!cl.has("-o"))
+    return fail("kiln compile needs -o EXE");
+  std::string out = cl.get("-o");
+  std::string emit = cl.get("--emit", "exe");
+  if (emit != "exe" && emit != "static-lib")
+    return fail("--emit must be exe or static-lib, not '" + emit + "'");
+  if (cl.has("--schedules"))
+    return fail("--schedules is not available yet: the schedule tuner's "
+                "database (kiln tune) has not landed; compile without it to "
+                "use the default schedules");
+  ScheduleLookup lookup;  // the tuner's database plugs in here
+  std::string error;
+  auto seed = cl.getInt("--seed", 0, error);
+  if (!seed)
+    return fail(error);
+  if (*seed < 0)
+    return fail("--seed must not be negative");
+  std::string target = cl.get("--target", "host");
+
+  mlir::MLIRContext ctx;
+  llvm::SourceMgr sm;
+  auto model = loadModel(cl.positional[0], ctx, sm, llvm::errs());
+  if (!model)
+    return 1;
+  mlir::ModuleOp module = *model->built.module;
+  FitDefaults defaults = fitDefaults(module);
+  std::string summary =
+      model->keras ? frontend::renderSummary(model->built, 80) : "";
+
+  IRDump dump;
+  std::string dumpDir = cl.get("--dump-ir");
+  if (!dumpDir.empty()) {
+    std::error_code ec;
+    fs::create_directories(dumpDir, ec);
+    if (ec)
+      return fail("cannot create '" + dumpDir + "': " + ec.message());
+    dump.dir = dumpDir;
+  }
+  auto programs = buildTrainingPrograms(cl, module, sm, *seed,
+                                        dumpDir.empty() ? nullptr : &dump);
+  if (!programs)
+    return 1;
+  if (cl.has("--stats"))
+    printStats(*programs, defaults.batchSize, std::cout);
+
+  auto objects = compileKernelObjects(programs->kernels, target,
+                                      /*progress=*/true, lookup);
+  if (!objects.ok())
+    return fail(objects.status().message());
+  std::fprintf(stderr, "kernels: %zu (%d compiled, %d cached) in %.1f s\n",
+               programs->kernels.size(), objects->stats.compiled,
+               objects->stats.cached, objects->stats.seconds);
+  if (!dumpDir.empty()) {
+    Status s = dumpKernels(dumpDir, *programs, target, dump, lookup);
+    if (!s.ok())
+      return fail(s.message());
+  }
+
+  // 3. The generated source, in a private work folder.
+  std::string name = model->built.name.empty() ? "model" : model->built.name;
+  ModelSourceInput src;
+  src.train = &programs->train.plan;
+  src.eval = &programs->eval.plan;
+  src.forward = &programs->forward.plan;
+  src.manifest = weightManifest(module).dump();
+  src.summary = summary;
+  src.defaults = nlohmann::json{{"model", name},
+                                {"batch_size", defaults.batchSize},
+                                {"epochs", defaults.epochs},
+                                {"validation_split", defaults.validationSplit},
+                                {"dataset", defaults.dataset},
+                                {"seed", *seed},
+                                {"target", objects->target},
+                                {"kiln_version", KILN_VERSION}}
+                     .dump();
+  for (const auto &[symbol, spec] : programs->kernels)
+    src.symbols.push_back(symbol);
+  src.withMain = emit == "exe";
+
+  std::string work = (fs::temp_directory_path() / "kiln-compile-XXXXXX").string();
+  if (!mkdtemp(work.data()))
+    return fail("cannot create a temporary folder in " +
+                fs::temp_directory_path().string());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{work};
+  {
+    std::ofstream f(work + "/model.cpp");
+    f << generateModelSource(src);
+    if (!f)
+      return fail("cannot write the generated source in " + work);
+  }
+  std::fprintf(stderr, "compiling the model's plans and tables\n");
+  if (runProcess({"c++", "-std=c++17", "-O0", "-c", "-I" KILN_EXE_SOURCE_DIR,
+                  work + "/model.cpp", "-o", work + "/model.o"}) != 0)
+    return fail("compiling the generated source with c++ failed (is g++ "
+                "installed?)");
+
+  std::string tmp = out + ".tmp" + std::to_string(getpid());
+  std::error_code ec;
+  if (emit == "exe") {
+    std::fprintf(stderr, "linking %s\n", out.c_str());
+    std::vector<std::string> argv = {"c++", "-o", tmp, work + "/model.o"};
+    argv.insert(argv.end(), objects->objects.begin(), objects->objects.end());
+    for (const std::string &lib : runtimeLibraries())
+      argv.push_back(lib);
+    argv.insert(argv.end(), {"-lz", "-lpthread", "-ldl"});
+    if (runProcess(argv) != 0) {
+      fs::remove(tmp, ec);
+      return fail("linking " + out + " with c++ failed");
+    }
+  } else {
+    std::fprintf(stderr, "archiving %s\n", out.c_str());
+    std::ofstream mri(work + "/merge.mri");
+    mri << "CREATE " << tmp << "\n";
+    std::vector<std::string> libs = runtimeLibraries();
+    libs.erase(libs.begin());  // no main(): the C API instead
+    libs.insert(libs.begin(), KILN_LIB_EXECAPI);
+    for (const std::string &lib : libs)
+      mri << "ADDLIB " << lib << "\n";
+    mri << "ADDMOD " << work << "/model.o\n";
+    for (const std::string &o : objects->objects)
+      mri << "ADDMOD " << o << "\n";
+    mri << "SAVE\nEND\n";
+    mri.close();
+    if (runProcess({"sh", "-c", "ar -M < '" + work + "/merge.mri'"}) != 0) {
+      fs::remove(tmp, ec);
+      return fail("archiving " + out + " with ar failed");
+    }
+    fs::path header = fs::path(out).replace_extension(".h");
+    std::string stem = header.stem().string();
+    if (stem.rfind("lib", 0) == 0)
+      header.replace_filename(stem.substr(3) + ".h");
+    fs::copy_file(KILN_EXE_SOURCE_DIR "/runtime/exe/kiln_model.h", header,
+                  fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      return fail("cannot write '" + header.string() + "': " + ec.message());
+    std::fprintf(stderr, "wrote %s (C API)\n", header.c_str());
+  }
+  fs::rename(tmp, out, ec);
+  if (ec)
+    return fail("cannot write '" + out + "': " + ec.message());
+  std::fprintf(stderr, "wrote %s (%s bytes) in %.1f s\n", out.c_str(),
+               withCommas(int64_t(fs::file_size(out))).c_str(),
+               secondsSince(start));
+  return 0;
+}
+
+} // namespace kiln

@@ -1,0 +1,167 @@
+//===- TrainingSetup.cpp - Model -> training plans, shared by tools -------===//
+#include "tools/TrainingSetup.h"
+#include "ir/NNDialect.h"
+#include "passes/Passes.h"
+#include "runtime/exec/Checkpoint.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+#include <set>
+
+using namespace mlir;
+
+namespace kiln {
+
+/// A number from the module's nn.fit, or `def`.
+static double fitSetting(ModuleOp module, llvm::StringRef key, double def) {
+  auto fit = module->getAttrOfType<DictionaryAttr>("nn.fit");
+  if (!fit)
+    return def;
+  if (auto i = fit.getAs<IntegerAttr>(key))
+    return i.getInt();
+  if (auto f = fit.getAs<FloatAttr>(key))
+    return f.getValueAsDouble();
+  return def;
+}
+
+FitDefaults fitDefaults(ModuleOp module) {
+  FitDefaults d;
+  d.epochs = fitSetting(module, "epochs", 1);
+  d.batchSize = fitSetting(module, "batch_size", 32);
+  d.validationSplit = fitSetting(module, "validation_split", 0);
+  if (auto ds = module->getAttrOfType<StringAttr>("nn.dataset"))
+    d.dataset = ds.getValue().str();
+  return d;
+}
+
+namespace {
+
+/// Writes the module after every pass to DIR/NN-<pass>.mlir.
+class FileIRPrinter : public PassManager::IRPrinterConfig {
+public:
+  explicit FileIRPrinter(IRDump &dump)
+      : IRPrinterConfig(/*printModuleScope=*/true), dump_(dump) {}
+
+  void printAfterIfEnabled(Pass *pass, Operation *op,
+                           PrintCallbackFn print) override {
+    char prefix[8];
+    std::snprintf(prefix, sizeof prefix, "%02zu-", dump_.files.size());
+    std::string name = prefix + pass->getArgument().str() + ".mlir";
+    std::error_code ec;
+    llvm::raw_fd_ostream os(dump_.dir + "/" + name, ec);
+    if (ec)
+      return;
+    print(os);
+    dump_.files.push_back(name);
+  }
+
+private:
+  IRDump &dump_;
+};
+
+} // namespace
+
+std::optional<TrainingPrograms>
+buildTrainingPrograms(const CommandLine &cl, ModuleOp module,
+                      llvm::SourceMgr &sm, uint64_t seed, IRDump *dump) {
+  MLIRContext &ctx = *module.getContext();
+  SourceMgrDiagnosticHandler handler(sm, &ctx, llvm::errs());
+  std::string error;
+  auto lr = cl.getFloat("--learning-rate", -1, error);
+  if (!lr) {
+    llvm::errs() << "error: " << error << "\n";
+    return std::nullopt;
+  }
+  auto pass = createBuildTrainStepPass();
+  std::string options = "seed=" + std::to_string(seed);
+  if (cl.has("--optimizer"))
+    options += " optimizer=" + cl.get("--optimizer");
+  if (*lr > 0)
+    options += " learning-rate=" + std::to_string(*lr);
+  if (failed(pass->initializeOptions(options))) {
+    llvm::errs() << "error: bad training options: " << options << "\n";
+    return std::nullopt;
+  }
+  PassManager pm(&ctx);
+  pm.addPass(std::move(pass));
+  if (dump) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(dump->dir + "/00-imported.mlir", ec);
+    if (!ec) {
+      module.print(os);
+      dump->files.push_back("00-imported.mlir");
+    }
+    ctx.disableMultithreading();
+    pm.enableIRPrinting(std::make_unique<FileIRPrinter>(*dump));
+  }
+  if (failed(pm.run(module)))
+    return std::nullopt;
+  TrainingPrograms out;
+  for (auto [name, slot] : {std::pair{"train_step", &out.train},
+                            {"eval_step", &out.eval},
+                            {"forward", &out.forward}}) {
+    auto func = module.lookupSymbol<FuncOp>(name);
+    if (!func) {
+      llvm::errs() << "error: the model has no @" << name << " function\n";
+      return std::nullopt;
+    }
+    auto program = lowerToKernels(func);
+    if (!program)
+      return std::nullopt;
+    *slot = std::move(*program);
+    out.kernels.insert(slot->kernels.begin(), slot->kernels.end());
+  }
+  return out;
+}
+
+/// An MLIR attribute as JSON (initializer configs).
+static nlohmann::json toJson(Attribute a) {
+  // The order of tools/Weights.cpp's copy, so both make the same configs.
+  if (auto i = a.dyn_cast<IntegerAttr>())
+    return i.getInt();
+  if (auto f = a.dyn_cast<FloatAttr>())
+    return f.getValueAsDouble();
+  if (auto s = a.dyn_cast<StringAttr>())
+    return s.getValue().str();
+  if (auto b = a.dyn_cast<BoolAttr>())
+    return b.getValue();
+  if (auto arr = a.dyn_cast<ArrayAttr>()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (Attribute x : arr)
+      j.push_back(toJson(x));
+    return j;
+  }
+  if (auto d = a.dyn_cast<DictionaryAttr>()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (NamedAttribute n : d)
+      j[n.getName().str()] = toJson(n.getValue());
+    return j;
+  }
+  return nullptr;
+}
+
+nlohmann::json weightManifest(ModuleOp module) {
+  nlohmann::json out = nlohmann::json::array();
+  std::set<std::string> seen;
+  module.walk([&](nn::WeightOp w) {
+    std::string name = w.name().str();
+    if (!seen.insert(name).second)
+      return;
+    nlohmann::json init = {{"class_name", w.initializer().str()}};
+    if (auto c = w.initializer_config())
+      init["config"] = toJson(*c);
+    auto shape = w.getType().cast<RankedTensorType>().getShape();
+    out.push_back({{"name", name},
+                   {"shape", std::vector<int64_t>(shape.begin(), shape.end())},
+                   {"initializer", init},
+                   {"trainable", !w.trainable() || *w.trainable()},
+                   {"optimizer_state", runtime::isOptimizerState(name)}});
+  });
+  return out;
+}
+
+} // namespace kiln
