@@ -9,13 +9,23 @@
 //    compiled kernel is safe to call from several threads) and the outputs
 //    to a Realization; AOT passes the ImageParams as the argument list, and
 //    Halide appends the outputs in the same order.
+// 4. A schedule naming an autoscheduler: the family's builder still writes
+//    (and schedules) the algorithm; every Function's schedule is then reset
+//    to Halide's defaults (inlined, no splits, no specializations), inputs
+//    and outputs get estimates (the batch from the schedule's params), and
+//    the plugin, loaded once by absolute path, schedules the pipeline.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/KernelCompiler.h"
 #include "codegen/kernels/Kernels.h"
 
 #include <algorithm>
+#include <fcntl.h>
+#include <mutex>
+#include <unistd.h>
+#include <set>
 #include <stdexcept>
+#include <thread>
 
 using namespace Halide;
 
@@ -65,6 +75,161 @@ int fitDivisor(int want, int n) {
 
 } // namespace kernels
 
+namespace {
+
+/// Resets one Function's schedule to what Halide gives a fresh definition:
+/// computed inline, each stage's loops the definition's own (reduction
+/// variables innermost), no splits, no specializations.
+void resetFunctionSchedule(Internal::Function f) {
+  using namespace Internal;
+  FuncSchedule &fs = f.schedule();
+  fs.compute_level() = LoopLevel::inlined();
+  fs.store_level() = LoopLevel::inlined();
+  fs.memory_type() = MemoryType::Auto;
+  fs.memoized() = false;
+  fs.async() = false;
+  fs.bounds().clear();
+  fs.estimates().clear();
+  fs.storage_dims().clear();
+  for (const std::string &arg : f.args())
+    fs.storage_dims().push_back({arg, Expr(), Expr(), Expr(), true});
+  auto resetStage = [&](Definition &def) {
+    StageSchedule &ss = def.schedule();
+    std::vector<Dim> old = ss.dims();
+    std::set<std::string> introduced;
+    for (const Split &sp : ss.splits()) {
+      introduced.insert(sp.outer);
+      introduced.insert(sp.inner);
+    }
+    ss.splits().clear();
+    ss.prefetches().clear();
+    ss.fused_pairs().clear();
+    ss.fuse_level() = FuseLoopLevel();
+    ss.touched() = false;
+    ss.allow_race_conditions() = false;
+    ss.atomic() = false;
+    std::vector<Dim> dims;
+    for (const ReductionVariable &rv : ss.rvars()) {
+      if (introduced.count(rv.var))
+        continue;
+      DimType t = DimType::ImpureRVar;
+      for (const Dim &d : old)
+        if (d.var == rv.var)
+          t = d.dim_type;
+      dims.push_back({rv.var, ForType::Serial, DeviceAPI::None, t});
+    }
+    const std::vector<std::string> pure = f.args();
+    for (size_t i = 0; i < def.args().size() && i < pure.size(); ++i) {
+      const Variable *v = def.args()[i].as<Variable>();
+      if (v && !v->param.defined() && !v->reduction_domain.defined() &&
+          v->name == pure[i])
+        dims.push_back({v->name, ForType::Serial, DeviceAPI::None,
+                        DimType::PureVar});
+    }
+    dims.push_back({Var::outermost().name(), ForType::Serial, DeviceAPI::None,
+                    DimType::PureVar});
+    ss.dims() = dims;
+    def.specializations().clear();
+  };
+  resetStage(f.definition());
+  for (size_t i = 0; i < f.updates().size(); ++i)
+    resetStage(f.update(static_cast<int>(i)));
+}
+
+/// Loads libautoschedule_<name>.so once (Debian's Halide 14 plugins).
+void loadAutoschedulerPlugin(const std::string &name) {
+  static std::mutex mu;
+  static std::set<std::string> loaded;
+  std::lock_guard<std::mutex> lock(mu);
+  if (loaded.count(name))
+    return;
+  std::string lower = name;
+  for (char &c : lower)
+    c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  const char *dir = getenv("KILN_HALIDE_PLUGIN_DIR");
+  std::string path = std::string(dir ? dir : "/usr/lib/x86_64-linux-gnu/halide14") +
+                     "/libautoschedule_" + lower + ".so";
+  load_plugin(path);
+  loaded.insert(name);
+}
+
+/// Replaces k's schedule by the named autoscheduler's (see the banner).
+void applyAutoscheduler(const KernelSpec &spec, const Schedule &schedule,
+                        KernelPipeline &k, const Target &target) {
+  std::map<std::string, Internal::Function> env;
+  for (const Func &f : k.outputs) {
+    env[f.name()] = f.function();
+    auto calls = Internal::find_transitive_calls(f.function());
+    env.insert(calls.begin(), calls.end());
+  }
+  for (auto &[name, fn] : env)
+    resetFunctionSchedule(fn);
+  const nlohmann::json &p = schedule.autoschedulerParams;
+  int batch = p.is_object() && p.contains("batch") ? p["batch"].get<int>() : 128;
+  std::string machine = p.is_object() && p.contains("machine")
+                            ? p["machine"].get<std::string>()
+                            : defaultMachineParams();
+  auto estimates = [&](const std::vector<int> &shape) {
+    Region r;
+    for (auto it = shape.rbegin(); it != shape.rend(); ++it)
+      r.push_back(Range(0, *it < 0 ? batch : *it));
+    return r;
+  };
+  std::vector<TensorArg> args = kernelArguments(spec);
+  size_t in = 0;
+  std::vector<std::vector<int>> outShapes;
+  for (const TensorArg &a : args) {
+    if (a.isOutput)
+      outShapes.push_back(a.shape);
+    else if (in < k.inputs.size())
+      k.inputs[in++].set_estimates(estimates(a.shape));
+  }
+  // A Tuple-valued Func holds several outputs of one shape: one estimate.
+  size_t out = 0;
+  for (Func &f : k.outputs) {
+    f.set_estimates(estimates(outShapes.at(out)));
+    out += f.outputs();
+  }
+  loadAutoschedulerPlugin(schedule.autoscheduler);
+  k.pipeline = Pipeline(k.outputs);
+  // Adams2019 and Li2018 print their search to stderr; keep it off the
+  // user's terminal unless HL_DEBUG_AUTOSCHEDULE asks for it.
+  static std::mutex quiet;
+  std::lock_guard<std::mutex> lock(quiet);
+  int saved = getenv("HL_DEBUG_AUTOSCHEDULE") ? -1 : dup(2);
+  if (saved >= 0) {
+    fflush(stderr);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) {
+      dup2(devnull, 2);
+      close(devnull);
+    }
+  }
+  auto restore = [&] {
+    if (saved >= 0) {
+      fflush(stderr);
+      dup2(saved, 2);
+      close(saved);
+    }
+  };
+  try {
+    k.pipeline.auto_schedule(schedule.autoscheduler,
+                             target.without_feature(Target::NoRuntime),
+                             MachineParams(machine));
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+}
+
+} // namespace
+
+std::string defaultMachineParams() {
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  return std::to_string(threads) + ",33554432,40";
+}
+
 std::vector<Argument> KernelPipeline::arguments() const {
   std::vector<Argument> args;
   for (const ImageParam &p : inputs)
@@ -74,7 +239,8 @@ std::vector<Argument> KernelPipeline::arguments() const {
 
 KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
                            const Target &target) {
-  (void)target; // the schedule already encodes the target's vector width
+  // The family's schedule already encodes the target's vector width; the
+  // target only matters to an autoscheduler.
   KernelPipeline k;
   switch (spec.family) {
   case KernelFamily::Conv2D:
@@ -132,6 +298,8 @@ KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
       ++out;
     }
   k.pipeline = Pipeline(k.outputs);
+  if (!schedule.autoscheduler.empty())
+    applyAutoscheduler(spec, schedule, k, target);
   return k;
 }
 

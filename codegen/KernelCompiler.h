@@ -35,6 +35,11 @@ struct KernelPipeline {
 KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
                            const Halide::Target &target);
 
+/// MachineParams for the autoschedulers on this host, as Halide's string
+/// "parallelism,last_level_cache_bytes,balance" (hardware threads, 32 MiB,
+/// 40: Halide's generic balance).
+std::string defaultMachineParams();
+
 /// The default schedule for spec on target (its natural fp32 vector width).
 Schedule defaultScheduleFor(const KernelSpec &spec,
                             const Halide::Target &target);

@@ -27,6 +27,10 @@ void to_json(nlohmann::json &j, const Schedule &s) {
                      {"store_at", s.storeAt},
                      {"rfactor", s.rfactor},
                      {"rfactor_chunk", s.rfactorChunk}};
+  if (!s.autoscheduler.empty()) {
+    j["autoscheduler"] = s.autoscheduler;
+    j["params"] = s.autoschedulerParams;
+  }
 }
 
 void from_json(const nlohmann::json &j, Schedule &s) {
@@ -44,6 +48,8 @@ void from_json(const nlohmann::json &j, Schedule &s) {
   get("store_at", s.storeAt);
   get("rfactor", s.rfactor);
   get("rfactor_chunk", s.rfactorChunk);
+  get("autoscheduler", s.autoscheduler);
+  get("params", s.autoschedulerParams);
 }
 
 std::string scheduleToJson(const Schedule &s) {

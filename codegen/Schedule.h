@@ -43,6 +43,15 @@ struct Schedule {
   /// rfactorChunk images computed in parallel then summed in order.
   bool rfactor = true;
   int rfactorChunk = 16;
+  /// When set ("Mullapudi2016", "Adams2019", "Li2018"), buildKernel drops
+  /// the family's schedule and lets that Halide autoscheduler schedule the
+  /// algorithm instead (the fields above still pick the algorithm's
+  /// variant, e.g. rfactorChunk). autoschedulerParams holds "batch" (the
+  /// batch estimate, default 128) and "machine" (MachineParams as
+  /// "parallelism,llc_bytes,balance"). The JSON form writes both keys only
+  /// when set, so existing schedules keep their JSON (and cache keys).
+  std::string autoscheduler;
+  nlohmann::json autoschedulerParams = nlohmann::json::object();
 
   bool operator==(const Schedule &o) const;
 };

@@ -37,6 +37,7 @@ int runInit(const CommandLine &cl);
 int runRun(const CommandLine &cl);
 int runTrain(const CommandLine &cl);
 int runEvaluate(const CommandLine &cl);
+int runTune(const CommandLine &cl);
 
 } // namespace kiln
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
 #include "codegen/ir/LowerToKernels.h"
+#include "codegen/tune/ScheduleDB.h"
 #include "runtime/Npy.h"
 #include "tools/Commands.h"
 #include "tools/ModelLoader.h"
@@ -99,8 +100,11 @@ int runRun(const CommandLine &cl) {
                 ")");
   }
 
+  auto schedules = tune::scheduleLookupFor(cl.get("--schedules"));
+  if (!schedules.ok())
+    return fail(schedules.status().message());
   auto lib = KernelLibrary::load(program->kernels, cl.get("--target", "host"),
-                                 isatty(2));
+                                 isatty(2), nullptr, *schedules);
   if (!lib.ok())
     return fail(lib.status().message());
   auto exec = Executor::create(program->plan, (*lib)->resolver());

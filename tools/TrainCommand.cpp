@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
 #include "codegen/ir/LowerToKernels.h"
+#include "codegen/tune/ScheduleDB.h"
 #include "passes/Passes.h"
 #include "runtime/exec/PlanModel.h"
 #include "runtime/train/Plot.h"
@@ -80,8 +81,13 @@ std::optional<Trainable> prepare(const CommandLine &cl, mlir::MLIRContext &ctx,
     return std::nullopt;
   auto kernels = train->kernels;
   kernels.insert(eval->kernels.begin(), eval->kernels.end());
+  auto schedules = tune::scheduleLookupFor(cl.get("--schedules"));
+  if (!schedules.ok()) {
+    fail(schedules.status().message());
+    return std::nullopt;
+  }
   auto lib = KernelLibrary::load(kernels, cl.get("--target", "host"),
-                                 isatty(2));
+                                 isatty(2), nullptr, *schedules);
   if (!lib.ok()) {
     fail(lib.status().message());
     return std::nullopt;
