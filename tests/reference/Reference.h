@@ -70,3 +70,14 @@ std::vector<Tensor> shapeOp(const KernelSpec &s, int n,
                             const std::vector<Tensor> &inputs);
 
 } // namespace kiln::reference
+
+namespace kiln::reference {
+
+/// Runs the reference of any kernel family: `inputs` are the non-output
+/// arguments of kernelArguments(s) in order (inputs, then weights; an absent
+/// bias is simply not there), the result one tensor per output argument.
+/// The Conv2D family's fused max pool is applied after the convolution.
+std::vector<Tensor> runReference(const KernelSpec &s, int n,
+                                 const std::vector<Tensor> &inputs);
+
+} // namespace kiln::reference

@@ -1,0 +1,419 @@
+//===- GradientTest.cpp - Training gradients against finite differences ---===//
+//
+// Small models written as Keras scripts cover every differentiated op the
+// seed and its relatives use: conv2d (valid and same, stride 2, dilation 2,
+// with and without bias, stacked so that conv2d_backprop_input runs),
+// max_pool2d, dense with and without bias, relu (fused and as a layer),
+// flatten and reshape, add of a value used twice, dropout at rate 0 and the
+// fused softmax + categorical cross-entropy.
+//
+// nn-build-train-step runs with SGD at learning rate 1 (momentum 0), so one
+// training step turns w into w - g and the gradient is read back as
+// g = w - w'. It is compared element by element with central differences of
+// the evaluation step's mean loss. Each difference is taken at two step
+// sizes; where they disagree the loss is not smooth there (a relu or a pool
+// window switched) and the element is skipped, which may happen to a few
+// elements only. A last test checks Adam's first step against Keras's
+// formula computed here from the same gradient.
+//
+//===----------------------------------------------------------------------===//
+#include "tests/unit/e2e/E2eUtil.h"
+
+#include "passes/Passes.h"
+#include "runtime/exec/PlanModel.h"
+#include "tools/Weights.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <optional>
+#include <random>
+
+namespace kiln::e2e {
+namespace {
+
+using runtime::PlanModel;
+
+/// A model compiled for training: its module, kernels and PlanModel.
+struct Trainable {
+  std::unique_ptr<Model> model;
+  std::optional<KernelProgram> train, eval;
+  std::unique_ptr<KernelLibrary> lib;
+  std::unique_ptr<PlanModel> pm;
+};
+
+bool isOptimizerState(const std::string &name) {
+  for (const char *p : {"adam/", "sgd/", "rmsprop/"})
+    if (name.rfind(p, 0) == 0)
+      return true;
+  return false;
+}
+
+/// Builds `script` for training with the pass `options`; the weights are
+/// the initial ones with biases drawn from U(-0.2, 0.2) instead of zeros.
+Trainable build(const std::string &name, const std::string &script,
+                const std::string &options) {
+  useTestKernelCache();
+  Trainable t;
+  t.model = load(writeTemp(name + ".py", script));
+  EXPECT_TRUE(t.model) << name;
+  if (!t.model)
+    return t;
+  mlir::ModuleOp module = t.model->module();
+  mlir::SourceMgrDiagnosticHandler handler(*t.model->sm, t.model->ctx.get(),
+                                           llvm::errs());
+  mlir::PassManager pm(t.model->ctx.get());
+  auto pass = createBuildTrainStepPass();
+  EXPECT_TRUE(mlir::succeeded(pass->initializeOptions(options))) << options;
+  pm.addPass(std::move(pass));
+  if (mlir::failed(pm.run(module))) {
+    ADD_FAILURE() << "nn-build-train-step failed on " << name;
+    return t;
+  }
+  auto train = lowerToKernels(module.lookupSymbol<mlir::FuncOp>("train_step"));
+  auto eval = lowerToKernels(module.lookupSymbol<mlir::FuncOp>("eval_step"));
+  if (!train || !eval) {
+    ADD_FAILURE() << "cannot lower the steps of " << name;
+    return t;
+  }
+  auto kernels = train->kernels;
+  kernels.insert(eval->kernels.begin(), eval->kernels.end());
+  auto lib = KernelLibrary::load(kernels, "host", false);
+  if (!lib.ok()) {
+    ADD_FAILURE() << lib.status().message();
+    return t;
+  }
+  auto weights = initialWeights(module, 1);
+  if (!weights.ok()) {
+    ADD_FAILURE() << weights.status().message();
+    return t;
+  }
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<float> u(-0.2f, 0.2f);
+  for (auto &[wname, w] : weights->tensors)
+    if (wname.size() > 5 && wname.compare(wname.size() - 5, 5, "/bias") == 0)
+      for (int64_t i = 0; i < w.numElements(); ++i)
+        w.data<float>()[i] = u(rng);
+  auto pm2 = PlanModel::create(train->plan, eval->plan, (*lib)->resolver(),
+                               std::move(weights->tensors));
+  if (!pm2.ok()) {
+    ADD_FAILURE() << pm2.status().message();
+    return t;
+  }
+  t.train = std::move(train);
+  t.eval = std::move(eval);
+  t.lib = std::move(*lib);
+  t.pm = std::move(*pm2);
+  return t;
+}
+
+/// A batch of n random inputs in [-1, 1) with random one-hot targets.
+struct Data {
+  std::vector<float> x, y;
+  int64_t n;
+  runtime::Batch batch() const { return {x.data(), y.data(), n}; }
+};
+
+Data randomData(PlanModel &pm, int64_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  int64_t per = 1;
+  for (int64_t d : pm.inputShape())
+    per *= d;
+  Data d{std::vector<float>(per * n), std::vector<float>(pm.numClasses() * n, 0),
+         n};
+  for (float &v : d.x)
+    v = u(rng);
+  for (int64_t i = 0; i < n; ++i)
+    d.y[i * pm.numClasses() + rng() % pm.numClasses()] = 1;
+  return d;
+}
+
+using Values = std::map<std::string, std::vector<float>>;
+
+/// Copies of the model's weights (not the optimizer's state).
+Values snapshot(PlanModel &pm) {
+  Values out;
+  for (auto &[name, t] : pm.weights())
+    if (!isOptimizerState(name))
+      out[name].assign(t.data<float>(), t.data<float>() + t.numElements());
+  return out;
+}
+
+void restore(PlanModel &pm, const Values &values) {
+  for (auto &[name, v] : values)
+    std::copy(v.begin(), v.end(), pm.weights().at(name).data<float>());
+}
+
+/// The gradient of the batch-mean loss per weight: one SGD step at rate 1,
+/// g = w - w'. The weights are restored afterwards.
+Values sgdGradient(PlanModel &pm, const Data &data) {
+  Values before = snapshot(pm);
+  runtime::StepResult r;
+  runtime::Status s = pm.trainStep(data.batch(), 0, r);
+  EXPECT_TRUE(s.ok()) << s.message();
+  Values g = snapshot(pm);
+  for (auto &[name, v] : g)
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = before.at(name)[i] - v[i];
+  restore(pm, before);
+  return g;
+}
+
+double meanLoss(PlanModel &pm, const Data &data) {
+  runtime::StepResult r;
+  runtime::Status s = pm.evalStep(data.batch(), r);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return r.lossSum / data.n;
+}
+
+/// Every weight and optimizer state, as vectors.
+Values allValues(PlanModel &pm) {
+  Values out;
+  for (auto &[name, t] : pm.weights())
+    out[name].assign(t.data<float>(), t.data<float>() + t.numElements());
+  return out;
+}
+
+/// The training step run by the references (tests/reference) gives the
+/// same gradients as the compiled kernels: localises a wrong gradient to a
+/// kernel (this differs) or to the IR's gradient rules (this agrees).
+void checkTrainStepAgainstReferences(Trainable &t, const Data &data,
+                                     const Values &g) {
+  Values before = allValues(*t.pm);
+  Values after;
+  std::vector<float> step = {0.0f};
+  auto outs = runPlanWithReferences(t.train->plan, t.train->kernels,
+                                    int(data.n), {data.x, data.y, step}, before,
+                                    &after);
+  ASSERT_EQ(outs.size(), 2u);
+  for (auto &[name, grad] : g) {
+    std::vector<float> ref(grad.size());
+    for (size_t i = 0; i < grad.size(); ++i)
+      ref[i] = before.at(name)[i] - after.at(name)[i];
+    EXPECT_LE(relativeError(grad, ref), 1e-3)
+        << name << ": kernels and references disagree on the gradient";
+  }
+}
+
+/// Tolerances of the comparison, in the loss's units per weight unit.
+constexpr double kAbsTol = 5e-4, kRelTol = 2e-2;
+
+/// How one weight's gradient compared.
+struct WeightCheck {
+  int sampled = 0, smooth = 0, kinks = 0, bad = 0;
+  /// Elements that would fail were the gradient 10% too large.
+  int wouldCatch = 0;
+  double maxFd = 0;
+  std::string firstBad;
+};
+
+/// Compares `g` with central differences of the mean eval loss at up to
+/// `samples` elements of each weight.
+std::map<std::string, WeightCheck> checkGradients(PlanModel &pm,
+                                                  const Data &data,
+                                                  const Values &g,
+                                                  int samples = 24) {
+  std::map<std::string, WeightCheck> result;
+  std::mt19937 rng(4);
+  for (auto &[name, grad] : g) {
+    float *w = pm.weights().at(name).data<float>();
+    std::vector<size_t> idx(grad.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::shuffle(idx.begin(), idx.end(), rng);
+    idx.resize(std::min<size_t>(idx.size(), samples));
+    WeightCheck &c = result[name];
+    for (size_t i : idx) {
+      float w0 = w[i];
+      // The loss at w0 + e, with e as actually represented in float32.
+      auto at = [&](float e, double &step) {
+        w[i] = w0 + e;
+        step = double(w[i]) - double(w0);
+        double l = meanLoss(pm, data);
+        w[i] = w0;
+        return l;
+      };
+      auto central = [&](float e) {
+        double su, sd;
+        double up = at(e, su), down = at(-e, sd);
+        return (up - down) / (su - sd);
+      };
+      ++c.sampled;
+      // One-sided and central differences at e = 1e-3 (below, the loss's
+      // float32 noise dominates).
+      double s0, su, sd;
+      double l0 = at(0, s0), up = at(1e-3f, su), down = at(-1e-3f, sd);
+      double right = (up - l0) / su, left = (l0 - down) / -sd;
+      double fd = (up - down) / (su - sd);
+      double tol = kAbsTol + kRelTol * std::fabs(fd);
+      c.maxFd = std::max(c.maxFd, std::fabs(fd));
+      bool bad;
+      if (std::fabs(right - left) <= tol) {
+        // 1. Smooth around w0: the gradient is the central difference.
+        ++c.smooth;
+        bad = std::fabs(grad[i] - fd) > tol;
+        if (std::fabs(1.1 * grad[i] - fd) > tol)
+          ++c.wouldCatch;
+      } else {
+        // 2. A kink within the step (a relu input or a pool window's
+        //    maximum switching; at w0 itself when a relu input is exactly
+        //    0, where TF takes relu'(0) = 0): the gradient must lie between
+        //    the one-sided slopes.
+        ++c.kinks;
+        bad = grad[i] < std::min(left, right) - tol ||
+              grad[i] > std::max(left, right) + tol;
+      }
+      if (bad && c.bad++ == 0)
+        c.firstBad = "element " + std::to_string(i) + ": gradient " +
+                     std::to_string(grad[i]) + ", finite difference " +
+                     std::to_string(fd) + " (right " + std::to_string(right) +
+                     ", left " + std::to_string(left) + ")";
+    }
+  }
+  return result;
+}
+
+/// Runs the whole check on `script`.
+void checkModel(const std::string &name, const std::string &script,
+                int64_t n = 4) {
+  Trainable t = build(name, script, "optimizer=sgd learning-rate=1");
+  ASSERT_TRUE(t.pm);
+  Data data = randomData(*t.pm, n, 8);
+  Values g = sgdGradient(*t.pm, data);
+  ASSERT_FALSE(g.empty());
+  checkTrainStepAgainstReferences(t, data, g);
+  auto checks = checkGradients(*t.pm, data, g);
+  int sampled = 0, smooth = 0, wouldCatch = 0;
+  for (auto &[wname, c] : checks) {
+    SCOPED_TRACE(name + ": " + wname);
+    EXPECT_EQ(c.bad, 0) << c.bad << " of " << c.sampled
+                        << " elements differ; first " << c.firstBad;
+    // The comparison means something: the gradient is not all ~0.
+    EXPECT_GT(c.maxFd, 1e-3);
+    sampled += c.sampled;
+    smooth += c.smooth;
+    wouldCatch += c.wouldCatch;
+  }
+  // Kinks are a minority (they crowd the first layer, whose every weight
+  // moves many relus), and the tolerances would have caught a gradient 10%
+  // off at a good part of the smooth elements.
+  EXPECT_GE(smooth * 2, sampled) << "only " << smooth << " of " << sampled
+                                 << " elements smooth";
+  EXPECT_GE(wouldCatch * 3, smooth)
+      << "tolerances too loose: " << wouldCatch << " of " << smooth;
+}
+
+const char *kHeader = "import keras\nfrom keras import layers\n";
+
+TEST(Gradient, StackedConvolutionsPoolDense) {
+  // valid 3x3 + bias + relu; same 3x3 stride 2, no bias, relu; same 2x2
+  // dilation 2 + bias; max pool; flatten; dense + relu; dense + softmax.
+  checkModel("grad_convs", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(9, 9, 2)),
+    layers.Conv2D(4, kernel_size=(3, 3), activation="relu"),
+    layers.Conv2D(3, 3, strides=2, padding="same", use_bias=False,
+                  activation="relu"),
+    layers.Conv2D(4, 2, dilation_rate=2, padding="same"),
+    layers.MaxPooling2D(pool_size=(2, 2)),
+    layers.Flatten(),
+    layers.Dense(5, activation="relu"),
+    layers.Dense(3, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py");
+}
+
+TEST(Gradient, ResidualAddReshapeDropout) {
+  // x feeds both the second conv and the add: its gradient is a sum.
+  checkModel("grad_residual", std::string(kHeader) + R"py(
+inputs = keras.Input(shape=(6, 6, 3))
+x = layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+y = layers.Conv2D(4, 3, padding="same")(x)
+x = layers.Add()([x, y])
+x = layers.Activation("relu")(x)
+x = layers.Conv2D(2, 2, strides=2, padding="valid")(x)
+x = layers.Reshape((18,))(x)
+x = layers.Dropout(0.0)(x)
+x = layers.Dense(6, use_bias=False)(x)
+outputs = layers.Dense(3, activation="softmax")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py");
+}
+
+TEST(Gradient, PoolStridesAndOddSizes) {
+  // Odd sizes (the pool drops a row and a column), stride-2 valid conv with
+  // dilation 1 after a pool, batch of 5.
+  checkModel("grad_pools", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(11, 11, 1)),
+    layers.Conv2D(3, 3, padding="same", activation="relu"),
+    layers.MaxPooling2D(pool_size=(2, 2)),
+    layers.Conv2D(4, 3, strides=2, activation="relu"),
+    layers.Flatten(),
+    layers.Dropout(0.0),
+    layers.Dense(4, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py",
+             5);
+}
+
+TEST(Gradient, AdamFirstStepMatchesKeras) {
+  const std::string script = std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(6, 6, 2)),
+    layers.Conv2D(3, 3, activation="relu"),
+    layers.Flatten(),
+    layers.Dense(3, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+)py";
+  const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-7;
+  Trainable sgd = build("adam_sgd", script, "optimizer=sgd learning-rate=1");
+  Trainable adam = build("adam", script, "optimizer=adam learning-rate=0.01");
+  ASSERT_TRUE(sgd.pm && adam.pm);
+  Data data = randomData(*sgd.pm, 4, 3);
+  Values g = sgdGradient(*sgd.pm, data);
+  Values w0 = snapshot(*adam.pm);
+  ASSERT_EQ(w0.size(), g.size());
+  runtime::StepResult r;
+  runtime::Status s = adam.pm->trainStep(data.batch(), 0, r);
+  ASSERT_TRUE(s.ok()) << s.message();
+  Values w1 = snapshot(*adam.pm);
+  double lrT = lr * std::sqrt(1 - b2) / (1 - b1);
+  for (auto &[name, grad] : g) {
+    SCOPED_TRACE(name);
+    std::string flat = name;
+    std::replace(flat.begin(), flat.end(), '/', '_');
+    const float *m = adam.pm->weights().at("adam/" + flat + "_momentum").data<float>();
+    const float *v = adam.pm->weights().at("adam/" + flat + "_velocity").data<float>();
+    int bad = 0;
+    for (size_t i = 0; i < grad.size(); ++i) {
+      double gi = grad[i];
+      double mi = (1 - b1) * gi, vi = (1 - b2) * gi * gi;
+      double want = w0.at(name)[i] - lrT * mi / (std::sqrt(vi) + eps);
+      // g is read back through float32 weights: allow its rounding.
+      bool ok = std::fabs(w1.at(name)[i] - want) <= 1e-4 * lr + 1e-6 &&
+                std::fabs(m[i] - mi) <= 1e-6 + 1e-4 * std::fabs(mi) &&
+                std::fabs(v[i] - vi) <= 1e-9 + 1e-3 * vi;
+      if (!ok && bad++ == 0)
+        ADD_FAILURE() << "element " << i << ": g " << gi << ", w' "
+                      << w1.at(name)[i] << " (want " << want << "), m " << m[i]
+                      << " (want " << mi << "), v " << v[i] << " (want " << vi
+                      << ")";
+    }
+    EXPECT_EQ(bad, 0);
+  }
+  EXPECT_EQ(adam.pm->weights().at("adam/iteration").data<float>()[0], 1.0f);
+}
+
+} // namespace
+} // namespace kiln::e2e
