@@ -22,6 +22,10 @@
 #include "tools/ModelLoader.h"
 #include "tools/ModelSource.h"
 #include "tools/TrainingSetup.h"
+#if __has_include("codegen/tune/ScheduleDB.h")
+#include "codegen/tune/ScheduleDB.h"
+#define KILN_HAVE_SCHEDULE_DB 1
+#endif
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/raw_ostream.h"
@@ -163,11 +167,23 @@ int runCompile(const CommandLine &cl) {
   std::string emit = cl.get("--emit", "exe");
   if (emit != "exe" && emit != "static-lib")
     return fail("--emit must be exe or static-lib, not '" + emit + "'");
+  // Tuned schedules, as kiln train and kiln run find them (so that an
+  // executable computes what `kiln train` computes).
+  ScheduleLookup lookup;
+#if KILN_HAVE_SCHEDULE_DB
+  std::string dbUsed;
+  auto schedules = tune::scheduleLookupFor(cl.get("--schedules"), &dbUsed);
+  if (!schedules.ok())
+    return fail(schedules.status().message());
+  lookup = *schedules;
+  if (!dbUsed.empty())
+    std::fprintf(stderr, "schedules: %s\n", dbUsed.c_str());
+#else
   if (cl.has("--schedules"))
     return fail("--schedules is not available yet: the schedule tuner's "
                 "database (kiln tune) has not landed; compile without it to "
                 "use the default schedules");
-  ScheduleLookup lookup;  // the tuner's database plugs in here
+#endif
   std::string error;
   auto seed = cl.getInt("--seed", 0, error);
   if (!seed)

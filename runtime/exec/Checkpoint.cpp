@@ -63,8 +63,9 @@ Status checkWeightSet(const std::string &what,
                        "', which the model needs");
     if (it->second.dtype() != DType::F32 || it->second.shape() != shape)
       return makeError(what, ": tensor '", name, "' is ",
-                       it->second.describe(), " but the model needs F32 ",
-                       shapeToString(shape));
+                       safetensorsDTypeName(it->second.dtype()), " ",
+                       shapeToString(it->second.shape()),
+                       " but the model needs F32 ", shapeToString(shape));
   }
   for (const auto &[name, t] : weights)
     if (!expected.count(name))

@@ -62,7 +62,7 @@ compile)
   "$exe" --help | grep -q "train" || die "--help"
   expect_fail "unknown command" "unknown command" "$exe" frobnicate
   expect_fail "unknown option" "unknown option" "$exe" train --frobnicate 1
-  expect_fail "--schedules" "not available yet" "$kiln" compile "$src/examples/mnist_convnet.py" -o x --schedules db.json
+  expect_fail "missing --schedules file" "db-missing.json\|not available yet" "$kiln" compile "$src/examples/mnist_convnet.py" -o x --schedules db-missing.json
   ;;
 ldd)
   ldd "$exe" > ldd.txt || die "ldd failed"
@@ -105,7 +105,7 @@ predict)
 resume)
   need_mnist
   args=(train --limit 3000 --epochs 3 --batch-size 64 --seed 3)
-  rm -f full.ckpt cut.ckpt
+  rm -f full.ckpt cut.ckpt full.safetensors cut.safetensors
   "$exe" "${args[@]}" --checkpoint full.ckpt --save full.safetensors > full.txt 2>&1 || die "uninterrupted run: $(cat full.txt)"
   # Kill the second run with SIGKILL in epoch 2: as soon as epoch 1's
   # checkpoint is in place.
@@ -128,17 +128,39 @@ resume)
   ;;
 bad-checkpoint)
   need_mnist
-  # A checkpoint whose tensors do not match the model (one wrong shape).
+  [ -f full.ckpt ] || die "no full.ckpt (the resume step makes it)"
+  # Checkpoints that do not match the model: one tensor's shape changed, one
+  # tensor missing (rewritten from a real checkpoint, stdlib Python only).
   python3 - <<'PY'
 import json, struct
-header = {"__metadata__": {"format": "kiln checkpoint", "epochs_done": "1", "steps_done": "5"},
-          "conv2d/bias": {"dtype": "F32", "shape": [16], "data_offsets": [0, 64]}}
-h = json.dumps(header).encode()
-h += b" " * ((8 - len(h) % 8) % 8)
-open("bad.ckpt", "wb").write(struct.pack("<Q", len(h)) + h + b"\0" * 64)
+raw = open("full.ckpt", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+data = raw[8 + n:]
+def write(path, change):
+    h, body = {"__metadata__": header["__metadata__"]}, b""
+    for name in sorted(k for k in header if k != "__metadata__"):
+        t = dict(header[name])
+        b = data[t["data_offsets"][0]:t["data_offsets"][1]]
+        t, b = change(name, t, b)
+        if t is None:
+            continue
+        t["data_offsets"] = [len(body), len(body) + len(b)]
+        h[name], body = t, body + b
+    text = json.dumps(h).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    open(path, "wb").write(struct.pack("<Q", len(text)) + text + body)
+def shape(name, t, b):
+    if name == "conv2d/bias":
+        t["shape"], b = [16], b[:64]
+    return t, b
+write("shape.ckpt", shape)
+write("missing.ckpt", lambda name, t, b: (None, b) if name == "dense/bias" else (t, b))
 PY
-  expect_fail "mismatched checkpoint" "conv2d/bias' is F32 \[16\] but the model needs F32 \[32\]" \
-    "$exe" train --limit 600 --epochs 2 --checkpoint bad.ckpt --resume
+  expect_fail "checkpoint with a wrong shape" "shape.ckpt: tensor 'conv2d/bias' is F32 \[16\] but the model needs F32 \[32\]" \
+    "$exe" train --limit 3000 --epochs 3 --batch-size 64 --seed 3 --checkpoint shape.ckpt --resume
+  expect_fail "checkpoint lacking a tensor" "missing.ckpt: has no tensor 'dense/bias'" \
+    "$exe" train --limit 3000 --epochs 3 --batch-size 64 --seed 3 --checkpoint missing.ckpt --resume
   "$kiln" init "$src/examples/mnist_convnet.py" -o init.safetensors 2>/dev/null
   expect_fail "weights file as checkpoint" "not a kiln checkpoint" \
     "$exe" train --limit 600 --epochs 2 --checkpoint init.safetensors --resume
