@@ -136,7 +136,8 @@ std::string KernelSpec::signature() const {
          << fusedPool.strideH << "x" << fusedPool.strideW;
   } else if (isPoolFamily())
     os << "_p" << pool.poolH << "x" << pool.poolW << "_s" << pool.strideH
-       << "x" << pool.strideW << "_" << paddingName(pool.padding);
+       << "x" << pool.strideW << "_" << paddingName(pool.padding)
+       << (pool.reluMask ? "_relugrad" : "");
   else
     os << "_u" << dense.units << (dense.useBias ? "_bias" : "_nobias") << "_"
        << activationName(dense.activation);

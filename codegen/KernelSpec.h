@@ -64,6 +64,9 @@ struct PoolAttrs {
   int poolH = 2, poolW = 2;
   int strideH = 2, strideW = 2;
   Padding padding = Padding::Valid;
+  /// MaxPool2DGrad only: the pool's input is a relu's output, and relu's
+  /// gradient is fused in (the routed gradient kept where the input > 0).
+  bool reluMask = false;
 };
 
 /// Dense attributes: x[N, K] . W[K, units] + b[units].

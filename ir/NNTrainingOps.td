@@ -50,7 +50,8 @@ def NN_Conv2DBackpropFilterOp : NN_Op<"conv2d_backprop_filter"> {
   let results = (outs NN_Tensor:$kernel_grad);
 }
 
-def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad"> {
+def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad",
+    [DeclareOpInterfaceMethods<NN_FusableOpInterface>]> {
   let summary = "gradient of nn.max_pool2d";
   let description = [{
     Routes each output gradient to the position of its window's maximum in

@@ -229,6 +229,22 @@ LogicalResult Lowering::lowerFused(nn::FusedOp op) {
     return lowerConv(conv, epilogue, op.getResult(0));
   if (auto dense = dyn_cast<nn::DenseOp>(ops.front()))
     return lowerDense(dense, epilogue, op.getResult(0));
+  if (auto pg = dyn_cast<nn::MaxPool2DGradOp>(ops.front())) {
+    if (epilogue.size() != 1 || !isa<nn::ReluGradOp>(epilogue.front()))
+      return op.emitOpError("group '") << op.kind() << "' has no fused kernel";
+    cg::PoolAttrs a;
+    auto ps = ints(pg.pool_size()), st = ints(pg.strides());
+    a = {ps[0], ps[1], st[0], st[1], padding(pg.padding())};
+    a.reluMask = true;
+    auto in = planShape(pg.input());
+    std::string name = layerName(pg);
+    define(op.getResult(0), name + "/max_pool2d_grad+relu_grad");
+    callValues(cg::KernelSpec::pool2d(name, cg::KernelFamily::MaxPool2DGrad,
+                                      in[1], in[2], in[3], a),
+               {pg.input(), pg.output_grad(), op.getResult(0)},
+               name + ": max_pool2d_grad+relu_grad");
+    return success();
+  }
   return op.emitOpError("group '") << op.kind() << "' has no fused kernel";
 }
 

@@ -64,7 +64,11 @@ KernelPipeline buildMaxPool2DGrad(const KernelSpec &s, const Schedule &sc) {
   acc(c, x, y, n) = 0.0f;
   acc(c, x, y, n) += select(valid && chosen, dy(c, oxc, oyc, n), 0.0f);
   Func out(s.name + "_input_grad");
-  out(c, x, y, n) = acc(c, x, y, n);
+  // Fused relu gradient: the pool's input is relu's output, positive
+  // exactly where relu passed its gradient.
+  out(c, x, y, n) = a.reluMask ? select(in(c, x, y, n) > 0.0f,
+                                        acc(c, x, y, n), 0.0f)
+                               : acc(c, x, y, n);
 
   // Schedule.
   int vec = fitVector(sc.vectorWidth, s.channels);

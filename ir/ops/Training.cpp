@@ -177,3 +177,12 @@ LogicalResult FusedOp::inferResultTypes(SmallVectorImpl<Type> &types) {
     types.push_back(v.getType());
   return success();
 }
+
+bool MaxPool2DGradOp::canAbsorb(ArrayRef<Operation *> group,
+                                Operation *consumer) {
+  // The pool gradient's kernel fuses the gradient of the relu that produced
+  // its input: relu_grad(input, this) keeps what reaches a positive input.
+  auto relu = dyn_cast<ReluGradOp>(consumer);
+  return group.size() == 1 && relu && relu.output() == input() &&
+         relu.output_grad() == input_grad();
+}

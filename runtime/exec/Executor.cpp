@@ -9,6 +9,9 @@
 
 #include <cstdlib>
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
 #include <cstdint>
 #include <cstring>
 
@@ -51,7 +54,36 @@ Expected<std::unique_ptr<Executor>> Executor::create(Plan plan,
           ex->host_[t][i] = pt.fillValue;
     }
   }
+  for (const PlanCall &call : ex->plan_.calls)
+    ex->profile_.push_back({call.label, 0, 0});
+  if (const char *p = std::getenv("KILN_PROFILE"); p && *p && *p != '0')
+    ex->profiling_ = true;
   return ex;
+}
+
+std::string Executor::profileReport() const {
+  std::vector<CallTime> rows = profile_;
+  double total = 0;
+  for (const CallTime &r : rows)
+    total += r.seconds;
+  std::sort(rows.begin(), rows.end(),
+            [](const CallTime &a, const CallTime &b) {
+              return a.seconds > b.seconds;
+            });
+  std::ostringstream os;
+  char line[256];
+  std::snprintf(line, sizeof line, "%10s %6s  %s\n", "ms/call", "share",
+                "kernel");
+  os << line;
+  for (const CallTime &r : rows) {
+    if (!r.calls)
+      continue;
+    std::snprintf(line, sizeof line, "%10.3f %5.1f%%  %s\n",
+                  1000 * r.seconds / r.calls,
+                  total > 0 ? 100 * r.seconds / total : 0.0, r.label.c_str());
+    os << line;
+  }
+  return os.str();
 }
 
 Status Executor::bindWeight(const std::string &name, float *data) {
@@ -165,7 +197,15 @@ Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
     argv.clear();
     for (int a : plan_.calls[c].args)
       argv.push_back(&buffers_[a]);
+    auto t0 = profiling_ ? std::chrono::steady_clock::now()
+                         : std::chrono::steady_clock::time_point();
     int err = entries_[c](argv.data());
+    if (profiling_) {
+      profile_[c].seconds += std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - t0)
+                                 .count();
+      ++profile_[c].calls;
+    }
     if (err != 0)
       return makeError("kernel '", plan_.calls[c].symbol, "' (",
                        plan_.calls[c].label, ") failed with Halide error ", err);

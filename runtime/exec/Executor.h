@@ -46,6 +46,18 @@ public:
   Status run(int64_t n, const std::vector<const float *> &inputs,
              const std::vector<float *> &outputs);
 
+  /// Times every call when on (KILN_PROFILE=1 turns it on for every
+  /// executor); profile() then gives each call's label and total seconds.
+  void setProfiling(bool on) { profiling_ = on; }
+  struct CallTime {
+    std::string label;
+    double seconds = 0;
+    int64_t calls = 0;
+  };
+  const std::vector<CallTime> &profile() const { return profile_; }
+  /// A table of the profile, slowest first, for people.
+  std::string profileReport() const;
+
   /// Storage of a tensor after run() (intermediates, fixed tensors).
   float *data(int tensor);
   const Plan &plan() const { return plan_; }
@@ -69,6 +81,8 @@ private:
   std::vector<int64_t> stagingCapacity_;
   int64_t arenaCapacity_ = 0;
   int64_t boundBatch_ = -1;
+  bool profiling_ = false;
+  std::vector<CallTime> profile_;
 };
 
 } // namespace kiln::runtime

@@ -34,6 +34,10 @@ public:
   Status trainStep(const Batch &batch, int64_t step, StepResult &out) override;
   Status evalStep(const Batch &batch, StepResult &out) override;
 
+  /// The executors of the training and evaluation steps (for profiles).
+  Executor &trainExecutor() { return *train_; }
+  Executor &evalExecutor() { return *eval_; }
+
   /// The weights and optimizer state, current after each step.
   std::map<std::string, Tensor> &weights() { return weights_; }
 

@@ -68,6 +68,11 @@ Tensor maxPool2dGrad(const KernelSpec &s, int n, const Tensor &x,
   forEachWindow(s, n, x, [&](int, int, int, int, int, int, long at, double) {
     dx[at] += dy[i++];
   });
+  // A fused relu gradient keeps what reaches a positive input.
+  if (s.pool.reluMask)
+    for (size_t k = 0; k < dx.size(); ++k)
+      if (!(x[k] > 0))
+        dx[k] = 0;
   return Tensor(dx.begin(), dx.end());
 }
 

@@ -147,6 +147,7 @@ int main(int argc, char **argv) {
     std::vector<double> steps;
     for (int i = 0; i < 5; ++i)
       (void)(*pmodel)->trainStep(b, i, r);
+    (*pmodel)->trainExecutor().setProfiling(true);
     for (int i = 0; i < runs; ++i)
       steps.push_back(timeMs([&] {
         Status s = (*pmodel)->trainStep(b, 5 + i, r);
@@ -154,6 +155,8 @@ int main(int argc, char **argv) {
           die(s.message());
       }));
     std::printf("train step batch %d: %.3f ms/step\n", batch, median(steps));
+    std::printf("\ntraining step, per kernel (mean over the runs):\n%s\n",
+                (*pmodel)->trainExecutor().profileReport().c_str());
   } else {
     std::printf("train step: not available (the model cannot be trained yet)\n");
   }

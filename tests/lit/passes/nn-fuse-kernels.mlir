@@ -55,3 +55,19 @@ func @same_pool(%x: tensor<?x8x8x1xf32>) -> tensor<?x4x4x4xf32> {
   %p = nn.max_pool2d %c {pool_size = [2, 2], strides = [2, 2], padding = "same"} : (tensor<?x8x8x4xf32>) -> tensor<?x4x4x4xf32>
   return %p : tensor<?x4x4x4xf32>
 }
+
+// -----
+
+// Tests the backward fusion: a max pool's gradient absorbs the gradient of
+// the relu that fed the pool.
+// CHECK-LABEL: func @backward
+// CHECK: nn.fused "max_pool2d_grad+relu_grad"(%arg0, %arg1)
+// CHECK-NEXT: ^bb0(%[[Y:.*]]: tensor<?x4x4x2xf32>, %[[D:.*]]: tensor<?x2x2x2xf32>):
+// CHECK-NEXT: %[[G:.*]] = nn.max_pool2d_grad %[[Y]], %[[D]]
+// CHECK-NEXT: %[[R:.*]] = nn.relu_grad %[[Y]], %[[G]]
+// CHECK-NEXT: nn.yield %[[R]]
+func @backward(%y: tensor<?x4x4x2xf32>, %dy: tensor<?x2x2x2xf32>) -> tensor<?x4x4x2xf32> {
+  %g = nn.max_pool2d_grad %y, %dy {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x4x4x2xf32>, tensor<?x2x2x2xf32>) -> tensor<?x4x4x2xf32>
+  %r = nn.relu_grad %y, %g : (tensor<?x4x4x2xf32>, tensor<?x4x4x2xf32>) -> tensor<?x4x4x2xf32>
+  return %r : tensor<?x4x4x2xf32>
+}

@@ -41,6 +41,21 @@ INSTANTIATE_TEST_SUITE_P(
                       PoolCase{"s1_valid_3x3", 7, 6, 17, poolAttrs(3, 1, V), 1}),
     [](const auto &info) { return std::string(info.param.name); });
 
+TEST(MaxPoolGradReluMask, MatchesReferenceAndZeroesNonPositiveInputs) {
+  PoolCase p{"relu_mask", 11, 11, 19, poolAttrs(2, 2, V), 3};
+  KernelSpec s = gradSpec(p);
+  s.pool.reluMask = true;
+  std::vector<Tensor> in = randomInputs(s, p.batch);
+  for (float &v : in[0]) // a relu's output: zero where it was negative
+    v = std::max(v, 0.0f);
+  Tensor ref = reference::maxPool2dGrad(s, p.batch, in[0], in[1]);
+  Tensor got = runKernel(s, p.batch, in)[0];
+  EXPECT_LE(relError(got, ref), kTolerance);
+  for (size_t k = 0; k < got.size(); ++k)
+    if (in[0][k] <= 0)
+      ASSERT_EQ(got[k], 0.0f);
+}
+
 TEST(MaxPoolGradTies, FirstMaximumInWindowOrderWins) {
   PoolCase p{"ties", 6, 7, 3, poolAttrs(3, 2, S), 2};
   KernelSpec s = gradSpec(p);
