@@ -38,6 +38,7 @@ int runRun(const CommandLine &cl);
 int runTrain(const CommandLine &cl);
 int runEvaluate(const CommandLine &cl);
 int runTune(const CommandLine &cl);
+int runCompile(const CommandLine &cl);
 
 } // namespace kiln
 

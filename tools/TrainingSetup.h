@@ -49,7 +49,8 @@ struct IRDump {
 };
 
 /// Runs nn-build-train-step (options from --optimizer, --learning-rate and
-/// `seed`) on `module` and lowers the three functions. Errors are printed
+/// `seed`) on `module` and lowers the three functions. (The one place where
+/// buildKernelPipeline belongs once it handles @train_step.) Errors are printed
 /// (located where there is a source) and nullopt returned. With `dump`, the
 /// IR before the first pass and after every pass goes to files.
 std::optional<TrainingPrograms>

@@ -75,6 +75,8 @@ const std::vector<Command> &commands() {
         {"--seed", true, "seed of initial weights, shuffling, dropout (default 0)"},
         {"--weights", true, "initial weights (safetensors)"},
         {"--save", true, "write the trained weights (safetensors)"},
+        {"--checkpoint", true, "write weights + optimizer state after every epoch"},
+        {"--resume", false, "continue from --checkpoint if it exists"},
         {"--history", true, "write per-epoch metrics (JSON)"},
         {"--plot", true, "draw loss and accuracy curves (SVG)"},
         {"--limit", true, "use only the first N samples of each split"},
@@ -104,6 +106,19 @@ const std::vector<Command> &commands() {
         {"--step-rounds", true, "steps timed per side for --report (default 30)"},
         {"--seed", true, "seed of weights, data and search (default 0)"}},
        runTune},
+      {"compile",
+       "compile MODEL -o EXE [--emit exe|static-lib] [--dump-ir DIR] [--stats]",
+       "compile the model into one executable (train/evaluate/predict) or library",
+       {{"-o", true, "the executable (or libNAME.a) to write", "--output"},
+        {"--emit", true, "exe (default) or static-lib (+ NAME.h, a C API)"},
+        {"--target", true, "Halide target (default host)"},
+        {"--schedules", true, "tuned schedules (kiln tune's database)"},
+        {"--dump-ir", true, "write the IR after every pass, plans, kernels' .stmt and .s"},
+        {"--stats", false, "print kernels, arena bytes, weight bytes, FLOPs per step"},
+        {"--seed", true, "seed of dropout masks and the default for train (default 0)"},
+        {"--optimizer", true, "adam, sgd or rmsprop (default: the script's)"},
+        {"--learning-rate", true, "learning rate (default: the optimizer's)"}},
+       runCompile},
   };
   return table;
 }
