@@ -68,6 +68,35 @@ cg::Padding padding(StringRef p) {
   return p == "same" ? cg::Padding::Same : cg::Padding::Valid;
 }
 
+/// Pool attributes of any op with pool_size, strides and padding.
+template <typename OpTy> cg::PoolAttrs poolAttrs(OpTy op) {
+  auto ps = ints(op.pool_size()), st = ints(op.strides());
+  cg::PoolAttrs a;
+  a.poolH = ps[0];
+  a.poolW = ps[1];
+  a.strideH = st[0];
+  a.strideW = st[1];
+  a.padding = padding(op.padding());
+  return a;
+}
+
+/// Conv attributes of any op with strides, dilation and padding, for a
+/// kernel window (kh, kw) and `filters` output channels.
+template <typename OpTy>
+cg::Conv2DAttrs convAttrs(OpTy op, int kh, int kw, int filters) {
+  auto st = ints(op.strides()), dil = ints(op.dilation());
+  cg::Conv2DAttrs a;
+  a.kernelH = kh;
+  a.kernelW = kw;
+  a.filters = filters;
+  a.strideH = st[0];
+  a.strideW = st[1];
+  a.dilationH = dil[0];
+  a.dilationW = dil[1];
+  a.padding = padding(op.padding());
+  return a;
+}
+
 class Lowering {
 public:
   std::optional<KernelProgram> run(FuncOp func);
@@ -89,6 +118,12 @@ private:
   LogicalResult lowerDense(nn::DenseOp op, ArrayRef<Operation *> epilogue,
                            Value out);
   LogicalResult lowerFused(nn::FusedOp op);
+  /// Pools and the max-pool gradient: `inputs` then `out`, one spec.
+  template <typename OpTy>
+  LogicalResult lowerPool(OpTy op, cg::KernelFamily family,
+                          std::vector<Value> inputs, Value out);
+  /// softmax / log_softmax along the last axis (the only one with a kernel).
+  LogicalResult lowerLastAxis(Operation *op, uint64_t axis, cg::ReduceKind kind);
   LogicalResult lowerElementwise(Operation *op);
   LogicalResult lowerBinary(Operation *op);
   LogicalResult lowerAdam(nn::AdamUpdateOp op);
@@ -147,16 +182,7 @@ LogicalResult Lowering::lowerConv(nn::Conv2DOp op,
                                   ArrayRef<Operation *> epilogue, Value out) {
   auto in = planShape(op.input());
   auto k = planShape(op.kernel());
-  cg::Conv2DAttrs a;
-  a.kernelH = k[0];
-  a.kernelW = k[1];
-  a.filters = k[3];
-  auto st = ints(op.strides()), dil = ints(op.dilation());
-  a.strideH = st[0];
-  a.strideW = st[1];
-  a.dilationH = dil[0];
-  a.dilationW = dil[1];
-  a.padding = padding(op.padding());
+  cg::Conv2DAttrs a = convAttrs(op, k[0], k[1], k[3]);
   a.useBias = bool(op.bias());
   std::string label = "conv2d";
   cg::FusedPool pool;
@@ -164,12 +190,8 @@ LogicalResult Lowering::lowerConv(nn::Conv2DOp op,
     if (isa<nn::ReluOp>(e)) {
       a.activation = cg::Activation::Relu;
     } else if (auto p = dyn_cast<nn::MaxPool2DOp>(e)) {
-      auto ps = ints(p.pool_size()), ps2 = ints(p.strides());
-      pool.enabled = true;
-      pool.poolH = ps[0];
-      pool.poolW = ps[1];
-      pool.strideH = ps2[0];
-      pool.strideW = ps2[1];
+      cg::PoolAttrs pa = poolAttrs(p);
+      pool = {true, pa.poolH, pa.poolW, pa.strideH, pa.strideW};
     } else {
       return e->emitOpError("cannot be fused into a conv2d kernel");
     }
@@ -217,6 +239,34 @@ LogicalResult Lowering::lowerDense(nn::DenseOp op,
   return success();
 }
 
+template <typename OpTy>
+LogicalResult Lowering::lowerPool(OpTy op, cg::KernelFamily family,
+                                  std::vector<Value> inputs, Value out) {
+  auto in = planShape(op.input());
+  std::string name = layerName(op);
+  std::string what = op->getName().stripDialect().str();
+  define(out, name + "/" + what);
+  inputs.push_back(out);
+  callValues(cg::KernelSpec::pool2d(name, family, in[1], in[2], in[3],
+                                    poolAttrs(op)),
+             inputs, name + ": " + what);
+  return success();
+}
+
+LogicalResult Lowering::lowerLastAxis(Operation *op, uint64_t axis,
+                                      cg::ReduceKind kind) {
+  Value in = op->getOperand(0), out = op->getResult(0);
+  int64_t rank = planShape(in).size();
+  if (normalizeAxis(static_cast<int64_t>(axis), rank) != rank - 1)
+    return op->emitOpError("has a kernel for the last axis only");
+  std::string name = layerName(op);
+  std::string what = op->getName().stripDialect().str();
+  define(out, name + "/" + what);
+  callValues(cg::KernelSpec::lastAxis(name, intShape(in), kind), {in, out},
+             name + ": " + what);
+  return success();
+}
+
 LogicalResult Lowering::lowerFused(nn::FusedOp op) {
   Block &body = op.body().front();
   for (auto [arg, input] : llvm::zip(body.getArguments(), op.inputs()))
@@ -232,9 +282,7 @@ LogicalResult Lowering::lowerFused(nn::FusedOp op) {
   if (auto pg = dyn_cast<nn::MaxPool2DGradOp>(ops.front())) {
     if (epilogue.size() != 1 || !isa<nn::ReluGradOp>(epilogue.front()))
       return op.emitOpError("group '") << op.kind() << "' has no fused kernel";
-    cg::PoolAttrs a;
-    auto ps = ints(pg.pool_size()), st = ints(pg.strides());
-    a = {ps[0], ps[1], st[0], st[1], padding(pg.padding())};
+    cg::PoolAttrs a = poolAttrs(pg);
     a.reluMask = true;
     auto in = planShape(pg.input());
     std::string name = layerName(pg);
@@ -513,53 +561,21 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       .Case([&](nn::DenseOp d) { return lowerDense(d, {}, d.output()); })
       .Case([&](nn::FusedOp f) { return lowerFused(f); })
       .Case([&](nn::MaxPool2DOp p) {
-        cg::PoolAttrs a;
-        auto ps = ints(p.pool_size()), st = ints(p.strides());
-        a = {ps[0], ps[1], st[0], st[1], padding(p.padding())};
-        auto in = planShape(p.input());
-        define(p.output(), name() + "/output");
-        callValues(cg::KernelSpec::pool2d(name(), cg::KernelFamily::MaxPool2D,
-                                          in[1], in[2], in[3], a),
-                   {p.input(), p.output()}, name() + ": max_pool2d");
-        return success();
+        return lowerPool(p, cg::KernelFamily::MaxPool2D, {p.input()},
+                         p.output());
       })
       .Case([&](nn::AvgPool2DOp p) {
-        cg::PoolAttrs a;
-        auto ps = ints(p.pool_size()), st = ints(p.strides());
-        a = {ps[0], ps[1], st[0], st[1], padding(p.padding())};
-        auto in = planShape(p.input());
-        define(p.output(), name() + "/output");
-        callValues(cg::KernelSpec::pool2d(name(), cg::KernelFamily::AvgPool2D,
-                                          in[1], in[2], in[3], a),
-                   {p.input(), p.output()}, name() + ": avg_pool2d");
-        return success();
+        return lowerPool(p, cg::KernelFamily::AvgPool2D, {p.input()},
+                         p.output());
       })
       .Case([&](nn::MaxPool2DGradOp p) {
-        cg::PoolAttrs a;
-        auto ps = ints(p.pool_size()), st = ints(p.strides());
-        a = {ps[0], ps[1], st[0], st[1], padding(p.padding())};
-        auto in = planShape(p.input());
-        define(p.input_grad(), name() + "/max_pool2d_grad");
-        callValues(cg::KernelSpec::pool2d(name(),
-                                          cg::KernelFamily::MaxPool2DGrad,
-                                          in[1], in[2], in[3], a),
-                   {p.input(), p.output_grad(), p.input_grad()},
-                   name() + ": max_pool2d_grad");
-        return success();
+        return lowerPool(p, cg::KernelFamily::MaxPool2DGrad,
+                         {p.input(), p.output_grad()}, p.input_grad());
       })
       .Case([&](nn::Conv2DBackpropInputOp c) {
         auto k = planShape(c.kernel());
         auto size = ints(c.input_size());
-        cg::Conv2DAttrs a;
-        auto st = ints(c.strides()), dil = ints(c.dilation());
-        a.kernelH = k[0];
-        a.kernelW = k[1];
-        a.filters = k[3];
-        a.strideH = st[0];
-        a.strideW = st[1];
-        a.dilationH = dil[0];
-        a.dilationW = dil[1];
-        a.padding = padding(c.padding());
+        cg::Conv2DAttrs a = convAttrs(c, k[0], k[1], k[3]);
         define(c.input_grad(), name() + "/input_grad");
         callValues(cg::KernelSpec::conv2d(name(), size[0], size[1], k[2], a,
                                           cg::KernelFamily::Conv2DBackpropInput),
@@ -571,16 +587,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         auto in = planShape(c.input());
         auto dy = planShape(c.output_grad());
         auto ks = ints(c.kernel_size());
-        cg::Conv2DAttrs a;
-        auto st = ints(c.strides()), dil = ints(c.dilation());
-        a.kernelH = ks[0];
-        a.kernelW = ks[1];
-        a.filters = dy[3];
-        a.strideH = st[0];
-        a.strideW = st[1];
-        a.dilationH = dil[0];
-        a.dilationW = dil[1];
-        a.padding = padding(c.padding());
+        cg::Conv2DAttrs a = convAttrs(c, ks[0], ks[1], dy[3]);
         define(c.kernel_grad(), name() + "/kernel_grad");
         callValues(cg::KernelSpec::conv2d(name(), in[1], in[2], in[3], a,
                                           cg::KernelFamily::Conv2DBackpropFilter),
@@ -622,25 +629,11 @@ LogicalResult Lowering::lowerOp(Operation *op) {
              name() + ": softmax_cross_entropy_grad");
         return success();
       })
-      .Case([&](nn::SoftmaxOp s) -> LogicalResult {
-        if (normalizeAxis(static_cast<int64_t>(s.axis()), planShape(s.input()).size()) !=
-            static_cast<int64_t>(planShape(s.input()).size()) - 1)
-          return s.emitOpError("has a kernel for the last axis only");
-        define(s.output(), name() + "/softmax");
-        callValues(cg::KernelSpec::lastAxis(name(), intShape(s.input()),
-                                            cg::ReduceKind::Softmax),
-                   {s.input(), s.output()}, name() + ": softmax");
-        return success();
+      .Case([&](nn::SoftmaxOp s) {
+        return lowerLastAxis(s, s.axis(), cg::ReduceKind::Softmax);
       })
-      .Case([&](nn::LogSoftmaxOp s) -> LogicalResult {
-        if (normalizeAxis(static_cast<int64_t>(s.axis()), planShape(s.input()).size()) !=
-            static_cast<int64_t>(planShape(s.input()).size()) - 1)
-          return s.emitOpError("has a kernel for the last axis only");
-        define(s.output(), name() + "/log_softmax");
-        callValues(cg::KernelSpec::lastAxis(name(), intShape(s.input()),
-                                            cg::ReduceKind::LogSoftmax),
-                   {s.input(), s.output()}, name() + ": log_softmax");
-        return success();
+      .Case([&](nn::LogSoftmaxOp s) {
+        return lowerLastAxis(s, s.axis(), cg::ReduceKind::LogSoftmax);
       })
       .Case<nn::ReduceSumOp, nn::ReduceMeanOp, nn::ReduceMaxOp>([&](auto r) {
         cg::ReduceKind kind = isa<nn::ReduceSumOp>(r.getOperation())
