@@ -42,7 +42,8 @@ const std::vector<ExeCommand> &exeCommands() {
         {"--batch-size", true, "batch size (default: the script's)"},
         {"--validation-split", true, "fraction held out (default: the script's)"},
         {"--no-shuffle", false, "keep the training order"},
-        {"--seed", true, "seed of initial weights and shuffling (default: the compile's)"},
+        {"--seed", true, "seed of initial weights and shuffling (default: kiln "
+                         "compile's --seed, which also keyed the dropout masks)"},
         {"--weights", true, "initial weights (safetensors)"},
         {"--checkpoint", true, "write weights + optimizer state after every epoch"},
         {"--resume", false, "continue from --checkpoint if it exists"},
