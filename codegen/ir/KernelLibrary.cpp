@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
 #include "codegen/KernelCompiler.h"
+#include "runtime/exec/HalideErrors.h"
 
 #include <chrono>
 #if defined(__x86_64__) || defined(__i386__)
@@ -209,6 +210,7 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
   if (!l->handle_)
     return makeError("cannot load the kernel library '", lib,
                      "': ", dlerror());
+  runtime::installHalideErrorHandler(dlsym(l->handle_, "halide_set_error_handler"));
   if (stats)
     *stats = objects->stats;
   return l;

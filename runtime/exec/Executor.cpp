@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/exec/Executor.h"
+#include "runtime/exec/HalideErrors.h"
 
 #include <cstdlib>
 #include <algorithm>
@@ -90,6 +91,10 @@ Status Executor::bindWeight(const std::string &name, float *data) {
   int t = plan_.find(name);
   if (t < 0 || plan_.tensors[t].role != TensorRole::Weight)
     return makeError("the model has no weight named '", name, "'");
+  // The kernels' contract: every buffer is 64-byte aligned.
+  if (reinterpret_cast<uintptr_t>(data) % 64 != 0)
+    return makeError("weight '", name,
+                     "' is not 64-byte aligned (kiln's kernels need it)");
   host_[t] = data;
   return Status::success();
 }
@@ -206,9 +211,12 @@ Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
                                  .count();
       ++profile_[c].calls;
     }
-    if (err != 0)
+    if (err != 0) {
+      std::string detail = takeLastHalideError();
       return makeError("kernel '", plan_.calls[c].symbol, "' (",
-                       plan_.calls[c].label, ") failed with Halide error ", err);
+                       plan_.calls[c].label, ") failed with Halide error ", err,
+                       detail.empty() ? "" : ": ", detail);
+    }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     int t = plan_.outputs[i];
