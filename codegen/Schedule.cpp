@@ -31,6 +31,12 @@ void to_json(nlohmann::json &j, const Schedule &s) {
     j["autoscheduler"] = s.autoscheduler;
     j["params"] = s.autoschedulerParams;
   }
+  if (s.gpuThreads)
+    j["gpu_threads"] = s.gpuThreads;
+  if (s.gpuTileX)
+    j["gpu_tile_x"] = s.gpuTileX;
+  if (!s.gpuComputeAt.empty())
+    j["gpu_compute_at"] = s.gpuComputeAt;
 }
 
 void from_json(const nlohmann::json &j, Schedule &s) {
@@ -50,6 +56,9 @@ void from_json(const nlohmann::json &j, Schedule &s) {
   get("rfactor_chunk", s.rfactorChunk);
   get("autoscheduler", s.autoscheduler);
   get("params", s.autoschedulerParams);
+  get("gpu_threads", s.gpuThreads);
+  get("gpu_tile_x", s.gpuTileX);
+  get("gpu_compute_at", s.gpuComputeAt);
 }
 
 std::string scheduleToJson(const Schedule &s) {

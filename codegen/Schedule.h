@@ -52,6 +52,19 @@ struct Schedule {
   /// when set, so existing schedules keep their JSON (and cache keys).
   std::string autoscheduler;
   nlohmann::json autoschedulerParams = nlohmann::json::object();
+  /// GPU targets only (CUDA, OpenCL; see kernels/GpuSchedule.cpp). Zero or
+  /// empty means "the GPU default", and the JSON form writes these keys only
+  /// when set, so CPU schedules keep their JSON (and cache keys).
+  /// Threads per block (default 128).
+  int gpuThreads = 0;
+  /// Threads along the innermost pure axis of a 2-D block (the rest of
+  /// gpuThreads along the next axis); 0 fuses every pure axis into one
+  /// 1-D block axis.
+  int gpuTileX = 0;
+  /// Where a Func with update definitions (an accumulator) that feeds one
+  /// computed Func is computed: "thread" (in the consumer's GPU thread, its
+  /// accumulator in registers) or "root" (its own kernel launch, default).
+  std::string gpuComputeAt;
 
   bool operator==(const Schedule &o) const;
 };

@@ -46,4 +46,14 @@ int fitVector(int want, int extent);
 /// Largest divisor of n that is <= want, at least 1.
 int fitDivisor(int want, int n);
 
+/// Resets one Function's schedule to a fresh definition's: inlined, no
+/// splits, no specializations (KernelCompiler.cpp; the autoschedulers and
+/// the GPU schedule start from it).
+void resetFunctionSchedule(Halide::Internal::Function f);
+
+/// Replaces the family's CPU schedule of k by the GPU schedule described by
+/// schedule's gpu* fields (GpuSchedule.cpp).
+void applyGpuSchedule(const KernelSpec &spec, const Schedule &schedule,
+                      KernelPipeline &k, const Halide::Target &target);
+
 } // namespace kiln::codegen::kernels
