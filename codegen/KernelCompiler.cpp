@@ -17,6 +17,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/KernelCompiler.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include "codegen/kernels/Kernels.h"
 
 #include <algorithm>
@@ -305,6 +309,27 @@ KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
 
 Schedule defaultScheduleFor(const KernelSpec &spec, const Target &target) {
   return defaultSchedule(spec, target.natural_vector_size<float>());
+}
+
+Target hostTarget() {
+  Target t = get_host_target();
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  bool avxVnni = __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));
+  if (!avxVnni)
+    t = t.without_feature(Target::AVX512_SapphireRapids);
+#endif
+  return t;
+}
+
+Target resolveTarget(const std::string &name) {
+  if (name.empty() || name == "host")
+    return hostTarget();
+  // "host-cuda": the host's own features plus the named ones; Target's
+  // parser validates them (and throws on an unknown one).
+  if (name.rfind("host-", 0) == 0)
+    return Target(hostTarget().to_string() + name.substr(4));
+  return Target(name);
 }
 
 std::string kernelSymbol(const KernelSpec &spec) {

@@ -29,6 +29,18 @@ struct KernelPipeline {
   std::vector<Halide::Argument> arguments() const;
 };
 
+/// The host's target, with the features its CPU really has. Halide 14
+/// reports avx512_sapphirerapids for any CPU with AVX512-VNNI and
+/// AVX512-BF16, AMD Zen 4 included, and LLVM then emits VEX-encoded
+/// AVX-VNNI (vpdpwssd), which Zen 4 lacks: SIGILL in the kernels. The
+/// feature is kept only where CPUID reports AVX-VNNI.
+Halide::Target hostTarget();
+
+/// A target named on the command line: "host", "host-cuda",
+/// "host-opencl" (the host's features plus the GPU API), or any Halide
+/// target string. Throws on an unknown one.
+Halide::Target resolveTarget(const std::string &name);
+
 /// Builds the algorithm of spec's family and applies schedule to it. Every
 /// buffer gets exact bounds and strides (dense NHWC / HWIO, batch dynamic).
 /// Throws Halide::CompileError on an invalid spec or schedule.
@@ -53,7 +65,7 @@ class JitKernel {
 public:
   /// Builds and JIT-compiles. target defaults to the host.
   JitKernel(const KernelSpec &spec, const Schedule &schedule,
-            const Halide::Target &target = Halide::get_jit_target_from_environment());
+            const Halide::Target &target = hostTarget());
 
   /// Runs the kernel on buffers in kernelArguments(spec) order. Returns 0 or
   /// the Halide error code (bounds or stride mismatches included).

@@ -83,22 +83,6 @@ KernelLibrary::~KernelLibrary() {
     dlclose(handle_);
 }
 
-/// The host's target. Halide 14 reports avx512_sapphirerapids for any CPU
-/// with AVX512-VNNI and AVX512-BF16, AMD Zen 4 included, and LLVM then emits
-/// VEX-encoded AVX-VNNI (vpdpwssd), which Zen 4 lacks: SIGILL in the
-/// kernels. Keep the feature only where CPUID reports AVX-VNNI (leaf 7,
-/// subleaf 1, EAX bit 4).
-static Halide::Target hostTarget() {
-  Halide::Target t = Halide::get_host_target();
-#if defined(__x86_64__) || defined(__i386__)
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  bool avxVnni = __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));
-  if (!avxVnni)
-    t = t.without_feature(Halide::Target::AVX512_SapphireRapids);
-#endif
-  return t;
-}
-
 Expected<KernelObjects>
 compileKernelObjects(const std::map<std::string, codegen::KernelSpec> &kernels,
                      const std::string &targetString, bool progress,
@@ -106,8 +90,7 @@ compileKernelObjects(const std::map<std::string, codegen::KernelSpec> &kernels,
   auto start = std::chrono::steady_clock::now();
   Halide::Target target;
   try {
-    target = targetString == "host" ? hostTarget()
-                                    : Halide::Target(targetString);
+    target = codegen::resolveTarget(targetString);
   } catch (const std::exception &e) {
     return makeError("unknown target '", targetString, "': ", e.what());
   }

@@ -146,7 +146,7 @@ AutoResult tryAutoscheduler(KernelBench &bench, const std::string &name,
   r.schedule.autoscheduler = name;
   r.schedule.autoschedulerParams = {{"batch", bench.batch()},
                                     {"machine", defaultMachineParams()}};
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  Halide::Target target = kiln::codegen::hostTarget();
   // The child only schedules (no JIT, no kernel runs), so the parent's
   // threads and Halide runtime state do not matter to it.
   fflush(nullptr);

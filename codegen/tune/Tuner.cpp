@@ -54,8 +54,7 @@ double medianOf(std::vector<double> v) {
 } // namespace
 
 Halide::Target resolveTarget(const std::string &target) {
-  return target == "host" || target.empty() ? Halide::get_host_target()
-                                            : Halide::Target(target);
+  return codegen::resolveTarget(target);
 }
 
 std::string targetKey(const Halide::Target &target) {

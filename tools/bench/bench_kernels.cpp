@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  Halide::Target target = kiln::codegen::hostTarget();
   std::printf("target %s, batch %d, median of %d runs\n",
               target.to_string().c_str(), batch, runs);
   std::printf("%-16s %10s %10s %9s  %s\n", "kernel", "ms", "GFLOP/s", "GB/s",

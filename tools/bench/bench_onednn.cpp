@@ -164,8 +164,8 @@ int main(int argc, char **argv) {
     }
     db = std::move(*loaded);
   }
-  Halide::Target target = Halide::get_jit_target_from_environment();
-  std::string key = kiln::tune::targetKey(Halide::get_host_target());
+  Halide::Target target = kiln::codegen::hostTarget();
+  std::string key = kiln::tune::targetKey(kiln::codegen::hostTarget());
   engine eng(engine::kind::cpu, 0);
   stream strm(eng);
   std::mt19937 rng(11);

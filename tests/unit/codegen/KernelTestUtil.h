@@ -84,7 +84,7 @@ inline std::vector<Tensor> runJit(JitKernel &kernel, int batch,
 inline std::vector<Tensor> runKernel(const KernelSpec &spec, int batch,
                                      const std::vector<Tensor> &inputs,
                                      const Schedule *schedule = nullptr) {
-  Halide::Target t = Halide::get_jit_target_from_environment();
+  Halide::Target t = kiln::codegen::hostTarget();
   JitKernel k(spec, schedule ? *schedule : defaultScheduleFor(spec, t), t);
   return runJit(k, batch, inputs);
 }

@@ -58,7 +58,7 @@ inline std::vector<Tensor> runMixed(JitKernel &kernel, int batch,
 }
 
 inline JitKernel jitDefault(const KernelSpec &spec) {
-  Halide::Target t = Halide::get_jit_target_from_environment();
+  Halide::Target t = kiln::codegen::hostTarget();
   return JitKernel(spec, defaultScheduleFor(spec, t), t);
 }
 
