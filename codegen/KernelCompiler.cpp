@@ -77,10 +77,6 @@ int fitDivisor(int want, int n) {
   return 1;
 }
 
-} // namespace kernels
-
-namespace {
-
 /// Resets one Function's schedule to what Halide gives a fresh definition:
 /// computed inline, each stage's loops the definition's own (reduction
 /// variables innermost), no splits, no specializations.
@@ -140,6 +136,10 @@ void resetFunctionSchedule(Internal::Function f) {
     resetStage(f.update(static_cast<int>(i)));
 }
 
+} // namespace kernels
+
+namespace {
+
 /// Loads libautoschedule_<name>.so once (Debian's Halide 14 plugins).
 void loadAutoschedulerPlugin(const std::string &name) {
   static std::mutex mu;
@@ -167,7 +167,7 @@ void applyAutoscheduler(const KernelSpec &spec, const Schedule &schedule,
     env.insert(calls.begin(), calls.end());
   }
   for (auto &[name, fn] : env)
-    resetFunctionSchedule(fn);
+    kernels::resetFunctionSchedule(fn);
   const nlohmann::json &p = schedule.autoschedulerParams;
   int batch = p.is_object() && p.contains("batch") ? p["batch"].get<int>() : 128;
   std::string machine = p.is_object() && p.contains("machine")
@@ -304,10 +304,14 @@ KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
   k.pipeline = Pipeline(k.outputs);
   if (!schedule.autoscheduler.empty())
     applyAutoscheduler(spec, schedule, k, target);
+  else if (isGpuTarget(target))
+    kernels::applyGpuSchedule(spec, schedule, k, target);
   return k;
 }
 
 Schedule defaultScheduleFor(const KernelSpec &spec, const Target &target) {
+  if (isGpuTarget(target))
+    return defaultGpuSchedule(spec);
   return defaultSchedule(spec, target.natural_vector_size<float>());
 }
 

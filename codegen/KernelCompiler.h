@@ -56,6 +56,14 @@ std::string defaultMachineParams();
 Schedule defaultScheduleFor(const KernelSpec &spec,
                             const Halide::Target &target);
 
+/// True when target has a GPU feature (CUDA or OpenCL): kernels then get
+/// GPU schedules (kernels/GpuSchedule.cpp).
+bool isGpuTarget(const Halide::Target &target);
+
+/// The GPU default schedule of spec's family: the CPU default's algorithm
+/// choices with smaller batch chunks (more blocks) and the gpu* fields set.
+Schedule defaultGpuSchedule(const KernelSpec &spec);
+
 /// A symbol for the kernel that says what it is, e.g.
 /// "kiln_conv2d_in13x13x32_k3x3x64_s1x1_d1x1_valid_bias_relu".
 std::string kernelSymbol(const KernelSpec &spec);
