@@ -8,6 +8,7 @@
 #include "runtime/exe/kiln_model.h"
 #include "runtime/exe/CompiledModel.h"
 #include "runtime/exe/Embedded.h"
+#include "runtime/exec/HalideErrors.h"
 
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ extern "C" {
 
 kiln_model *kiln_model_create(uint64_t seed) {
   createError.clear();
+  installHalideErrorHandler(reinterpret_cast<void *>(&halide_set_error_handler));
   auto m = std::make_unique<kiln_model>();
   Expected<std::unique_ptr<exe::CompiledModel>> c =
       exe::CompiledModel::load(kiln_embedded_model);

@@ -10,6 +10,7 @@
 #include "runtime/exe/CompiledModel.h"
 #include "runtime/exe/Embedded.h"
 #include "runtime/exe/TrainDriver.h"
+#include "runtime/exec/HalideErrors.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/train/TrainingData.h"
 #include "tools/CommandLine.h"
@@ -188,6 +189,8 @@ int runPredict(const exe::CompiledModel &m, const CommandLine &cl) {
 
 extern "C" int kiln_exe_main(const struct kiln_embedded_model *embedded, int argc,
                              char **argv) {
+  // The Halide runtime is linked in: its errors become the executor's Status.
+  installHalideErrorHandler(reinterpret_cast<void *>(&halide_set_error_handler));
   auto model = exe::CompiledModel::load(*embedded);
   if (!model.ok())
     return fail(model.status().message());
