@@ -113,7 +113,17 @@ Expected<SafetensorsData> CompiledModel::loadWeights(const std::string &path) co
 
 Expected<std::unique_ptr<PlanModel>>
 CompiledModel::makeTrainable(std::map<std::string, Tensor> weights) const {
-  return PlanModel::create(train_, eval_, resolver(), std::move(weights));
+  // Built for a GPU: every tensor stays on it (runtime/exec/Device.h), or
+  // the program stops here, before any kernel runs, when none is found.
+  std::shared_ptr<DeviceBinding> device;
+  if (!gpuApiOfTarget(defaults_.target).empty()) {
+    auto d = DeviceBinding::create(defaults_.target);
+    if (!d.ok())
+      return d.status();
+    device = *d;
+  }
+  return PlanModel::create(train_, eval_, resolver(), std::move(weights),
+                           std::move(device));
 }
 
 Expected<std::unique_ptr<Executor>>
@@ -128,6 +138,12 @@ CompiledModel::makeForward(std::map<std::string, Tensor> &weights) const {
     if (it == weights.end())
       return makeError("the weights have no tensor '", name, "'");
     KILN_RETURN_IF_ERROR((*exec)->bindWeight(name, it->second.data<float>()));
+  }
+  if (!gpuApiOfTarget(defaults_.target).empty()) {
+    auto d = DeviceBinding::create(defaults_.target);
+    if (!d.ok())
+      return d.status();
+    (*exec)->useDevice(*d);
   }
   return exec;
 }

@@ -197,6 +197,8 @@ Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
       r = plan_.tensors[r].viewOf;
     buffers_[t].host = reinterpret_cast<uint8_t *>(host_[r]);
   }
+  if (device_)
+    KILN_RETURN_IF_ERROR(device_->prepare(plan_, buffers_, n));
   std::vector<void *> argv;
   for (size_t c = 0; c < plan_.calls.size(); ++c) {
     argv.clear();
@@ -218,6 +220,8 @@ Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
                        detail.empty() ? "" : ": ", detail);
     }
   }
+  if (device_)
+    KILN_RETURN_IF_ERROR(device_->finish(plan_, buffers_));
   for (size_t i = 0; i < outputs.size(); ++i) {
     int t = plan_.outputs[i];
     if (host_[t] != outputs[i])

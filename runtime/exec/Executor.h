@@ -13,6 +13,7 @@
 
 #include "runtime/Status.h"
 #include "runtime/exec/Plan.h"
+#include "runtime/exec/Device.h"
 
 #include "HalideRuntime.h"
 
@@ -49,6 +50,13 @@ public:
   /// Times every call when on (KILN_PROFILE=1 turns it on for every
   /// executor); profile() then gives each call's label and total seconds.
   void setProfiling(bool on) { profiling_ = on; }
+
+  /// Keeps every tensor on `device` from the next run on (the kernels were
+  /// compiled for its GPU target; see Device.h): per run only the inputs go
+  /// up and the outputs come back.
+  void useDevice(std::shared_ptr<DeviceBinding> device) {
+    device_ = std::make_shared<DeviceTensors>(std::move(device));
+  }
   struct CallTime {
     std::string label;
     double seconds = 0;
@@ -82,6 +90,7 @@ private:
   int64_t arenaCapacity_ = 0;
   int64_t boundBatch_ = -1;
   bool profiling_ = false;
+  std::shared_ptr<DeviceTensors> device_; ///< set when the plan runs on a GPU
   std::vector<CallTime> profile_;
 };
 

@@ -2,12 +2,14 @@
 #include "runtime/exec/PlanModel.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace kiln::runtime {
 
 Expected<std::unique_ptr<PlanModel>>
 PlanModel::create(Plan train, Plan eval, const KernelResolver &resolve,
-                  std::map<std::string, Tensor> weights) {
+                  std::map<std::string, Tensor> weights,
+                  std::shared_ptr<DeviceBinding> device) {
   if (train.inputs.size() != 3 || train.outputs.size() != 2 ||
       eval.inputs.size() != 2 || eval.outputs.size() != 2)
     return makeError("internal error: a training plan takes (x, targets, "
@@ -42,9 +44,21 @@ PlanModel::create(Plan train, Plan eval, const KernelResolver &resolve,
       if (!s.ok())
         return s;
     }
+    if (device)
+      (*ex)->useDevice(device);
     *slot = std::move(*ex);
   }
+  m->device_ = std::move(device);
   return m;
+}
+
+std::map<std::string, Tensor> &PlanModel::weights() {
+  if (device_) {
+    Status s = device_->syncToHost();
+    if (!s.ok())
+      std::fprintf(stderr, "error: %s\n", s.message().c_str());
+  }
+  return weights_;
 }
 
 Status PlanModel::trainStep(const Batch &batch, int64_t step, StepResult &out) {

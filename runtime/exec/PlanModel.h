@@ -26,7 +26,8 @@ public:
   /// created as zeros (a fresh optimizer).
   static Expected<std::unique_ptr<PlanModel>>
   create(Plan train, Plan eval, const KernelResolver &resolve,
-         std::map<std::string, Tensor> weights);
+         std::map<std::string, Tensor> weights,
+         std::shared_ptr<DeviceBinding> device = nullptr);
 
   TargetKind targetKind() const override { return TargetKind::OneHot; }
   std::vector<int64_t> inputShape() const override { return inputShape_; }
@@ -39,12 +40,14 @@ public:
   Executor &evalExecutor() { return *eval_; }
 
   /// The weights and optimizer state, current after each step.
-  std::map<std::string, Tensor> &weights() { return weights_; }
+  /// On a GPU (create's device), the weights come back from it first.
+  std::map<std::string, Tensor> &weights();
 
 private:
   PlanModel() = default;
   std::unique_ptr<Executor> train_, eval_;
   std::map<std::string, Tensor> weights_;
+  std::shared_ptr<DeviceBinding> device_;
   std::vector<int64_t> inputShape_;
   int64_t classes_ = 0;
 };
