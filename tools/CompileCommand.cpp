@@ -17,6 +17,7 @@
 #include "codegen/KernelCompiler.h"
 #include "codegen/ir/KernelLibrary.h"
 #include "frontend/Summary.h"
+#include "ir/NNDialect.h"
 #include "runtime/exec/Checkpoint.h"
 #include "tools/Commands.h"
 #include "tools/ModelLoader.h"
@@ -231,6 +232,9 @@ int runCompile(const CommandLine &cl) {
       return fail(s.message());
   }
 
+  bool hasDropout = false;
+  module.walk([&](nn::DropoutOp) { hasDropout = true; });
+
   // 3. The generated source, in a private work folder.
   std::string name = model->built.name.empty() ? "model" : model->built.name;
   ModelSourceInput src;
@@ -245,6 +249,7 @@ int runCompile(const CommandLine &cl) {
                                 {"validation_split", defaults.validationSplit},
                                 {"dataset", defaults.dataset},
                                 {"seed", *seed},
+                                {"has_dropout", hasDropout},
                                 {"target", objects->target},
                                 {"kiln_version", KILN_VERSION}}
                      .dump();

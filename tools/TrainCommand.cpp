@@ -105,6 +105,7 @@ int runTrain(const CommandLine &cl) {
   s.validationSplit = *split;
   s.shuffle = !cl.has("--no-shuffle");
   s.seed = *seed;
+  s.dropoutSeed = *seed;
   s.weights = cl.get("--weights");
   s.checkpoint = cl.get("--checkpoint");
   s.resume = cl.has("--resume");

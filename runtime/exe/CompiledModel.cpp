@@ -50,6 +50,7 @@ CompiledModel::load(const struct kiln_embedded_model &e) {
     m->defaults_.validationSplit = d.value("validation_split", 0.0);
     m->defaults_.dataset = d.value("dataset", "");
     m->defaults_.seed = d.value("seed", uint64_t(0));
+    m->defaults_.hasDropout = d.value("has_dropout", true);
     m->defaults_.target = d.value("target", "");
     m->defaults_.kilnVersion = d.value("kiln_version", "");
   } catch (const std::exception &ex) {

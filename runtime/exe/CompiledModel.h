@@ -43,6 +43,7 @@ struct CompileDefaults {
   double validationSplit = 0;
   std::string dataset;   ///< "" when the script loads none
   uint64_t seed = 0;     ///< the seed dropout masks were compiled with
+  bool hasDropout = false;  ///< whether the training step has dropout
   std::string target;
   std::string kilnVersion;
 };

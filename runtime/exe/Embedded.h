@@ -11,6 +11,7 @@
  *                     "trainable": true, "optimizer_state": false}, ...]
  * defaults: {"model": "sequential", "batch_size": 128, "epochs": 15,
  *            "validation_split": 0.1, "dataset": "mnist", "seed": 0,
+ *            "has_dropout": true,
  *            "target": "x86-64-linux-avx2-...", "kiln_version": "0.1.0"}
  *
  *===----------------------------------------------------------------------===*/

@@ -105,6 +105,11 @@ int runTrain(const exe::CompiledModel &m, const CommandLine &cl) {
   s.validationSplit = *split;
   s.shuffle = !cl.has("--no-shuffle");
   s.seed = *seed;
+  s.dropoutSeed = d.seed;
+  if (uint64_t(*seed) != d.seed && d.hasDropout)
+    std::cerr << "note: dropout masks stay keyed by the compile's seed " << d.seed
+              << " (kiln compile --seed); --seed " << *seed
+              << " sets the initial weights and the shuffling\n";
   s.weights = cl.get("--weights");
   s.checkpoint = cl.get("--checkpoint");
   s.resume = cl.has("--resume");

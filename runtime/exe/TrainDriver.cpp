@@ -21,6 +21,7 @@ static RunSettings runSettings(const TrainSettings &s) {
   char split[32];
   std::snprintf(split, sizeof split, "%.17g", s.validationSplit);
   return {{"seed", std::to_string(s.seed)},
+          {"dropout_seed", std::to_string(s.dropoutSeed)},
           {"batch_size", std::to_string(s.batchSize)},
           {"data", s.data},
           {"limit", std::to_string(s.limit)},

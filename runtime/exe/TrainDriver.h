@@ -37,6 +37,10 @@ struct TrainSettings {
   double validationSplit = 0;
   bool shuffle = true;
   uint64_t seed = 0;
+  /// The seed the training step's dropout masks were compiled with (kiln
+  /// train: `seed`; an executable: kiln compile's --seed). A checkpoint
+  /// resumes only under the same one.
+  uint64_t dropoutSeed = 0;
   std::string weights;         ///< initial weights file (optional)
   std::string checkpoint;      ///< written after every epoch (optional)
   bool resume = false;         ///< continue from `checkpoint` if it exists

@@ -6,8 +6,8 @@
 //     and the optimizer's state (Adam's moments and its iteration count are
 //     weights, so bias correction resumes exactly);
 //   * in the header's metadata: the epochs done, the global step counter,
-//     the seed (shuffling is keyed by (seed, epoch), dropout by
-//     (seed, step): no generator state needs saving beyond these), the
+//     the seeds (shuffling is keyed by (seed, epoch), dropout by
+//     (dropout seed, step): no generator state needs saving beyond these), the
 //     settings a resume must repeat (batch size, data, limit, split,
 //     shuffle), and the history so far.
 // It is written at the end of every epoch with writeSafetensors (temporary
