@@ -172,6 +172,15 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
   auto objects = compileKernelObjects(kernels, targetString, progress, lookup);
   if (!objects.ok())
     return objects.status();
+  // OpenCL runs on CI through PoCL, which compiles kernels with LLVM 15;
+  // this process holds Halide's LLVM 14, and two LLVMs in one process
+  // crash. The kernels compiled above stay cached for `kiln compile`.
+  if (Halide::Target(objects->target).has_feature(Halide::Target::OpenCL))
+    return makeError(
+        "OpenCL kernels cannot run inside kiln: an OpenCL driver such as PoCL "
+        "brings its own LLVM, and kiln already holds Halide's (one LLVM per "
+        "process). Build an executable with `kiln compile --target ",
+        targetString, "` and run that instead");
   std::error_code ec;
   std::string lib = kernelCacheDir() + "/libs/kernels-" + objects->key + ".so";
   if (!fs::exists(lib)) {
