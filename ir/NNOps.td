@@ -358,13 +358,16 @@ def NN_DropoutOp : NN_Op<"dropout",
   let verifier = [{ return ::kiln::nn::verifyRate(*this, rate()); }];
 }
 
-def NN_BatchNormOp : NN_Op<"batch_norm", [AttrSizedOperandSegments]> {
+def NN_BatchNormOp : NN_Op<"batch_norm", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
   let summary = "batch normalisation along one axis (Keras BatchNormalization)";
   let description = [{
-    At inference: (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma
-    + beta along `axis` (the channels). `gamma` is absent when Keras's
-    `scale` is false, `beta` when `center` is false. `momentum` is kept for
-    training, which updates the moving statistics as Keras does.
+    (x - mean) / sqrt(variance + epsilon) * gamma + beta along `axis` (the
+    channels). At inference the statistics are the moving ones; in a
+    training step (nn-build-train-step) they are the batch's nn.moments, and
+    the moving statistics are updated as Keras does (moving = moving ·
+    momentum + batch · (1 - momentum)). `gamma` is absent when Keras's
+    `scale` is false, `beta` when `center` is false.
 
     Example:
     ```mlir

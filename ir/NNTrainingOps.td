@@ -279,3 +279,45 @@ def NN_YieldOp : Op<NN_Dialect, "yield", [NoSideEffect, Terminator,
   let builders = [OpBuilder<(ins), [{ /* no values */ }]>];
   let assemblyFormat = "$values attr-dict `:` type($values)";
 }
+
+//===----------------------------------------------------------------------===//
+// Batch normalisation in training
+//===----------------------------------------------------------------------===//
+
+def NN_MomentsOp : NN_Op<"moments"> {
+  let summary = "per-channel mean and (biased) variance over the batch";
+  let description = [{
+    The statistics batch normalisation uses in training: the mean and the
+    biased variance of `input` (N, ..., C) over every axis but the last, as
+    keras.ops.moments computes them. Summed in a fixed order.
+
+    Example:
+    ```mlir
+    %mean, %variance = nn.moments %x : (tensor<?x8x8x16xf32>) -> (tensor<16xf32>, tensor<16xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$mean, NN_Tensor:$variance);
+}
+
+def NN_BatchNormGradOp : NN_Op<"batch_norm_grad"> {
+  let summary = "gradient of nn.batch_norm normalising with its batch's moments";
+  let description = [{
+    With xhat = (x - mean) / sqrt(variance + epsilon) over the last axis and
+    M the number of values per channel (N·H·W):
+    dx = gamma / sqrt(variance + epsilon) · (dy - sum(dy)/M - xhat · sum(dy · xhat)/M),
+    dgamma = sum(dy · xhat), dbeta = sum(dy), sums over all but the last
+    axis. (The moments' own dependence on x is in dx.)
+
+    Example:
+    ```mlir
+    %dx, %dgamma, %dbeta = nn.batch_norm_grad %x, %mean, %var, %gamma, %dy {epsilon = 1.0e-03 : f64}
+        : (tensor<?x8x8x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<?x8x8x16xf32>) -> (tensor<?x8x8x16xf32>, tensor<16xf32>, tensor<16xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$mean, NN_Tensor:$variance,
+                       NN_Tensor:$gamma, NN_Tensor:$output_grad,
+                       F64Attr:$epsilon);
+  let results = (outs NN_Tensor:$input_grad, NN_Tensor:$gamma_grad,
+                      NN_Tensor:$beta_grad);
+}

@@ -55,6 +55,7 @@ struct BuildTrainStepPass : kiln::BuildTrainStepBase<BuildTrainStepPass> {
   /// loss and correct values.
   FuncOp buildLoss(FuncOp forward, StringRef name, bool training,
                    const TrainingConfig &config, Operation *&lossOp);
+  LogicalResult trainBatchNorm(BatchNormOp bn);
   LogicalResult differentiate(FuncOp step, Operation *lossOp,
                               llvm::DenseMap<Value, Value> &grads);
   LogicalResult applyOptimizer(FuncOp step, const TrainingConfig &config,
@@ -145,6 +146,17 @@ FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
                              static_cast<int64_t>(seed) * 1000003 + index));
   });
 
+  // Batch normalisation trains on the batch's moments and moves its
+  // moving statistics towards them (Keras: moving = moving * momentum +
+  // batch * (1 - momentum)).
+  if (training) {
+    SmallVector<BatchNormOp, 4> norms;
+    fn.walk([&](BatchNormOp bn) { norms.push_back(bn); });
+    for (BatchNormOp bn : norms)
+      if (failed(trainBatchNorm(bn)))
+        return nullptr;
+  }
+
   // softmax + categorical cross-entropy -> one stable op on the logits.
   auto softmax = output.getDefiningOp<SoftmaxOp>();
   if (!softmax || outType.getRank() != 2 ||
@@ -175,6 +187,43 @@ FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
   fn.setType(b.getFunctionType(inputs, {lossSum.getType(), correctSum.getType()}));
   lossOp = sce;
   return fn;
+}
+
+LogicalResult BuildTrainStepPass::trainBatchNorm(BatchNormOp bn) {
+  auto meanW = bn.moving_mean().getDefiningOp<WeightOp>();
+  auto varW = bn.moving_variance().getDefiningOp<WeightOp>();
+  int64_t rank = bn.input().getType().cast<RankedTensorType>().getRank();
+  if (!meanW || !varW || static_cast<int64_t>(bn.axis()) != rank - 1)
+    return bn.emitOpError("trains only with moving statistics held in "
+                          "weights and normalising the last axis");
+  OpBuilder b(bn);
+  Location loc = bn.getLoc();
+  auto moments = createInferred<MomentsOp>(b, loc, 2, bn.input());
+  if (!moments)
+    return failure();
+  bn->setOperand(1, moments.mean());
+  bn->setOperand(2, moments.variance());
+  double momentum = bn.momentum().convertToDouble();
+  auto scalar = RankedTensorType::get({}, b.getF32Type());
+  auto constant = [&](double v) {
+    return b.create<kiln::nn::ConstantOp>(
+                loc, scalar,
+                DenseElementsAttr::get(scalar, static_cast<float>(v)))
+        .output();
+  };
+  Value keep = constant(momentum), take = constant(1 - momentum);
+  for (auto [stat, weight] : {std::pair<Value, WeightOp>{moments.mean(), meanW},
+                              {moments.variance(), varW}}) {
+    auto old = createInferred<MulOp>(b, loc, 1, weight.output(), keep);
+    auto fresh = createInferred<MulOp>(b, loc, 1, stat, take);
+    if (!old || !fresh)
+      return failure();
+    auto next = createInferred<AddOp>(b, loc, 1, old.output(), fresh.output());
+    if (!next)
+      return failure();
+    b.create<AssignOp>(loc, weight.nameAttr(), next.output());
+  }
+  return success();
 }
 
 LogicalResult BuildTrainStepPass::differentiate(FuncOp fn, Operation *lossOp,

@@ -104,6 +104,9 @@ public:
 private:
   int define(Value v, const std::string &name);
   int fixedConstant(const std::string &name, float value);
+  /// A tensor shaped like `like` that no IR value names (a kernel's
+  /// intermediate between calls of one op).
+  int scratch(Value like, const std::string &name);
   int lookup(Value v) { return ids.lookup(v); }
   /// Adds a call of `spec` binding `args` (plan tensor ids) in order.
   void call(const cg::KernelSpec &spec, std::vector<int> args,
@@ -127,6 +130,7 @@ private:
   LogicalResult lowerElementwise(Operation *op);
   LogicalResult lowerBinary(Operation *op);
   LogicalResult lowerAdam(nn::AdamUpdateOp op);
+  LogicalResult lowerBatchNormGrad(nn::BatchNormGradOp op);
   LogicalResult lowerSGD(nn::SGDUpdateOp op);
   LogicalResult lowerRMSprop(nn::RMSpropUpdateOp op);
   /// One elementwise call computing an optimizer's outputs in place.
@@ -151,6 +155,15 @@ int Lowering::define(Value v, const std::string &name) {
   program.plan.tensors.push_back(t);
   ids[v] = id;
   return id;
+}
+
+int Lowering::scratch(Value like, const std::string &name) {
+  runtime::PlanTensor t;
+  t.name = name;
+  t.shape = planShape(like);
+  t.role = t.hasBatch() ? TensorRole::Intermediate : TensorRole::Fixed;
+  program.plan.tensors.push_back(t);
+  return program.plan.tensors.size() - 1;
 }
 
 int Lowering::fixedConstant(const std::string &name, float value) {
@@ -478,6 +491,71 @@ LogicalResult Lowering::lowerAdam(nn::AdamUpdateOp op) {
   return success();
 }
 
+LogicalResult Lowering::lowerBatchNormGrad(nn::BatchNormGradOp op) {
+  // Three kernels:
+  // 1. xhat = (x - mean) rsqrt(var + eps) and dy * xhat, elementwise;
+  // 2. their sums over every axis but the last: dbeta and dgamma;
+  // 3. dx = gamma rsqrt(var + eps) (dy - dbeta/M - xhat dgamma/M), with
+  //    1/M = 1/(N * H * W) filled in per batch.
+  using E = cg::EwOp;
+  auto last = cg::Broadcast::LastAxis;
+  std::string name = layerName(op);
+  std::vector<int> shape = intShape(op.input());
+  float eps = op.epsilon().convertToDouble();
+  cg::ElementwiseProgram p1;
+  {
+    int x = p1.input("input"), mean = p1.input("mean", last),
+        var = p1.input("variance", last), dy = p1.input("output_grad");
+    int xhat = p1.op(E::Mul, p1.op(E::Sub, x, mean),
+                     p1.op(E::Rsqrt, p1.op(E::Add, var, p1.constant(eps))));
+    p1.output("xhat", xhat);
+    p1.output("dy_xhat", p1.op(E::Mul, dy, xhat));
+  }
+  int xhat = scratch(op.input(), name + "/xhat");
+  int dyXhat = scratch(op.input(), name + "/dy_xhat");
+  call(cg::KernelSpec::elementwise(name, shape, p1),
+       {lookup(op.input()), lookup(op.mean()), lookup(op.variance()),
+        lookup(op.output_grad()), xhat, dyXhat},
+       name + ": batch_norm_grad (xhat)");
+  std::vector<int> axes;
+  for (size_t i = 0; i + 1 < shape.size(); ++i)
+    axes.push_back(i);
+  int dbeta = define(op.beta_grad(), name + "/beta_grad");
+  call(cg::KernelSpec::reduction(name, shape, cg::ReduceKind::Sum, axes, false),
+       {lookup(op.output_grad()), dbeta}, name + ": batch_norm_grad (sum dy)");
+  int dgamma = define(op.gamma_grad(), name + "/gamma_grad");
+  call(cg::KernelSpec::reduction(name, shape, cg::ReduceKind::Sum, axes, false),
+       {dyXhat, dgamma}, name + ": batch_norm_grad (sum dy xhat)");
+  int64_t perSample = 1;
+  for (size_t i = 1; i + 1 < shape.size(); ++i)
+    perSample *= shape[i];
+  runtime::PlanTensor invM;
+  invM.name = name + "/1/M";
+  invM.role = TensorRole::Fixed;
+  invM.fill = runtime::PlanTensor::Fill::InverseBatch;
+  invM.fillValue = 1.0f / static_cast<float>(perSample);
+  program.plan.tensors.push_back(invM);
+  int invMId = program.plan.tensors.size() - 1;
+  cg::ElementwiseProgram p3;
+  {
+    int dy = p3.input("output_grad"), xh = p3.input("xhat");
+    int gamma = p3.input("gamma", last), var = p3.input("variance", last);
+    int sdy = p3.input("beta_grad", last), sdx = p3.input("gamma_grad", last);
+    int inv = p3.input("inverse_m", cg::Broadcast::Scalar);
+    int centred = p3.op(E::Sub, p3.op(E::Sub, dy, p3.op(E::Mul, sdy, inv)),
+                        p3.op(E::Mul, xh, p3.op(E::Mul, sdx, inv)));
+    int scale = p3.op(E::Mul, gamma,
+                      p3.op(E::Rsqrt, p3.op(E::Add, var, p3.constant(eps))));
+    p3.output("input_grad", p3.op(E::Mul, scale, centred));
+  }
+  int dx = define(op.input_grad(), name + "/input_grad");
+  call(cg::KernelSpec::elementwise(name, shape, p3),
+       {lookup(op.output_grad()), xhat, lookup(op.gamma()), lookup(op.variance()),
+        dbeta, dgamma, invMId, dx},
+       name + ": batch_norm_grad (dx)");
+  return success();
+}
+
 void Lowering::optimizerCall(Operation *op, Value weight,
                              cg::ElementwiseProgram &p, const char *what) {
   std::string weightName = layerName(op);
@@ -550,10 +628,11 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](nn::ConstantOp c) -> LogicalResult {
         auto dense = c.value().dyn_cast<DenseElementsAttr>();
-        if (!dense || !dense.isSplat() || c.getType().cast<RankedTensorType>().getNumElements() != 1)
-          return c.emitOpError("only scalar constants have a kernel yet");
+        if (!dense || !dense.isSplat())
+          return c.emitOpError("only splat constants have a kernel yet");
         int id = fixedConstant("constant",
                                dense.getSplatValue<APFloat>().convertToDouble());
+        program.plan.tensors[id].shape = planShape(c.output());
         ids[c.output()] = id;
         return success();
       })
@@ -620,6 +699,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         scale.name = "1/batch";
         scale.role = TensorRole::Fixed;
         scale.fill = runtime::PlanTensor::Fill::InverseBatch;
+        scale.fillValue = 1;
         program.plan.tensors.push_back(scale);
         int scaleId = program.plan.tensors.size() - 1;
         int out = define(s.logits_grad(), name() + "/logits_grad");
@@ -692,6 +772,14 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                    {z.input(), z.output()}, name() + ": zero_padding2d");
         return success();
       })
+      .Case([&](nn::MomentsOp m) {
+        define(m.mean(), name() + "/mean");
+        define(m.variance(), name() + "/variance");
+        callValues(cg::KernelSpec::batchNormStats(name(), intShape(m.input())),
+                   {m.input(), m.mean(), m.variance()}, name() + ": moments");
+        return success();
+      })
+      .Case([&](nn::BatchNormGradOp g) { return lowerBatchNormGrad(g); })
       .Case([&](nn::AdamUpdateOp a) { return lowerAdam(a); })
       .Case([&](nn::SGDUpdateOp u) { return lowerSGD(u); })
       .Case([&](nn::RMSpropUpdateOp u) { return lowerRMSprop(u); })

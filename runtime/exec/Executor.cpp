@@ -137,7 +137,7 @@ void Executor::bindShapes(int64_t n) {
       host_[t] = reinterpret_cast<float *>(arena_.get() +
                                            pt.arenaOffsetPerSample * n);
     if (pt.fill == PlanTensor::Fill::InverseBatch)
-      host_[t][0] = 1.0f / static_cast<float>(n);
+      host_[t][0] = pt.fillValue / static_cast<float>(n);
   }
   boundBatch_ = n;
 }

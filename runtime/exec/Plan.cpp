@@ -66,7 +66,7 @@ std::string Plan::toJson() const {
     if (t.fill == PlanTensor::Fill::Constant)
       jt["fill"] = t.fillValue;
     else if (t.fill == PlanTensor::Fill::InverseBatch)
-      jt["fill"] = "inverse_batch";
+      jt["fill"] = {{"inverse_batch", t.fillValue}};
     j["tensors"].push_back(jt);
   }
   for (const PlanCall &c : calls)
@@ -103,8 +103,10 @@ Expected<Plan> Plan::fromJson(const std::string &text) {
         if (jt["fill"].is_number()) {
           t.fill = PlanTensor::Fill::Constant;
           t.fillValue = jt["fill"].get<float>();
-        } else if (jt["fill"] == "inverse_batch") {
+        } else if (jt["fill"].is_object() &&
+                   jt["fill"].contains("inverse_batch")) {
           t.fill = PlanTensor::Fill::InverseBatch;
+          t.fillValue = jt["fill"]["inverse_batch"].get<float>();
         } else {
           return makeError("plan: unknown fill of '", t.name, "'");
         }

@@ -41,8 +41,9 @@ struct PlanTensor {
   int64_t arenaOffsetPerSample = 0;
   /// View: the tensor whose storage this one shares.
   int viewOf = -1;
-  /// Fixed tensors the executor fills: a constant, or 1 / batch size
-  /// (the batch mean's scale), refreshed whenever the batch changes.
+  /// Fixed tensors the executor fills: the constant fillValue, or
+  /// fillValue / batch size (a mean's scale), refreshed whenever the batch
+  /// changes.
   enum class Fill { None, Constant, InverseBatch } fill = Fill::None;
   float fillValue = 0;
 

@@ -90,3 +90,34 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
     return %s : tensor<?x4xf32>
   }
 }
+
+// -----
+
+// Tests that batch normalisation trains on the batch's moments, moves its
+// moving statistics as Keras does, and gets its training gradient.
+// CHECK-LABEL: func @train_step
+// CHECK: %[[M:.*]], %[[V:.*]] = nn.moments %[[X:.*]] : (tensor<?x4x4x2xf32>) -> (tensor<2xf32>, tensor<2xf32>)
+// CHECK: %[[KEEP:.*]] = nn.constant {value = dense<0.899999976> : tensor<f32>}
+// CHECK: %[[OLD:.*]] = nn.mul %{{.*}}, %[[KEEP]]
+// CHECK: %[[NEW:.*]] = nn.mul %[[M]], %{{.*}}
+// CHECK: %[[SUM:.*]] = nn.add %[[OLD]], %[[NEW]]
+// CHECK: nn.assign "bn/moving_mean", %[[SUM]]
+// CHECK: nn.assign "bn/moving_variance"
+// CHECK: nn.batch_norm %[[X]], %[[M]], %[[V]] gamma
+// CHECK: nn.batch_norm_grad %[[X]], %[[M]], %[[V]], %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f64}
+// CHECK-LABEL: func @eval_step
+// CHECK-NOT: nn.moments
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x4x4x2xf32>) -> tensor<?x2xf32> {
+    %g = nn.weight "bn/gamma" {initializer = "ones"} : tensor<2xf32>
+    %b = nn.weight "bn/beta" {initializer = "zeros"} : tensor<2xf32>
+    %m = nn.weight "bn/moving_mean" {initializer = "zeros", trainable = false} : tensor<2xf32>
+    %v = nn.weight "bn/moving_variance" {initializer = "ones", trainable = false} : tensor<2xf32>
+    %n = nn.batch_norm %x, %m, %v gamma %g beta %b {axis = 3 : i64, epsilon = 1.000000e-03 : f64, momentum = 9.000000e-01 : f64} : (tensor<?x4x4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x4x4x2xf32>
+    %f = nn.flatten %n : (tensor<?x4x4x2xf32>) -> tensor<?x32xf32>
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<32x2xf32>
+    %z = nn.dense %f, %w : (tensor<?x32xf32>, tensor<32x2xf32>) -> tensor<?x2xf32>
+    %s = nn.softmax %z {axis = -1 : i64} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+    return %s : tensor<?x2xf32>
+  }
+}

@@ -82,7 +82,7 @@ runPlanWithReferences(const Plan &plan,
       store[t] = it->second;
     } else if (pt.role == TensorRole::Fixed) {
       float v = pt.fill == PlanTensor::Fill::Constant       ? pt.fillValue
-                : pt.fill == PlanTensor::Fill::InverseBatch ? 1.0f / n
+                : pt.fill == PlanTensor::Fill::InverseBatch ? pt.fillValue / n
                                                             : 0.0f;
       store[t].assign(count(t), v);
     }

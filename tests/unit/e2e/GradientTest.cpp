@@ -141,7 +141,7 @@ using Values = std::map<std::string, std::vector<float>>;
 Values snapshot(PlanModel &pm) {
   Values out;
   for (auto &[name, t] : pm.weights())
-    if (!isOptimizerState(name))
+    if (!isOptimizerState(name) && name.find("/moving_") == std::string::npos)
       out[name].assign(t.data<float>(), t.data<float>() + t.numElements());
   return out;
 }
@@ -166,19 +166,33 @@ Values sgdGradient(PlanModel &pm, const Data &data) {
   return g;
 }
 
-double meanLoss(PlanModel &pm, const Data &data) {
-  runtime::StepResult r;
-  runtime::Status s = pm.evalStep(data.batch(), r);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return r.lossSum / data.n;
-}
-
 /// Every weight and optimizer state, as vectors.
 Values allValues(PlanModel &pm) {
   Values out;
   for (auto &[name, t] : pm.weights())
     out[name].assign(t.data<float>(), t.data<float>() + t.numElements());
   return out;
+}
+
+/// Models whose training forward differs from evaluation (batch
+/// normalisation: batch statistics against moving ones) take the loss of
+/// the training step itself, measured before its update, and undo the
+/// update (weights, optimizer state, moving statistics) afterwards.
+bool gTrainingModeLoss = false;
+
+double meanLoss(PlanModel &pm, const Data &data) {
+  runtime::StepResult r;
+  if (gTrainingModeLoss) {
+    Values all = allValues(pm);
+    runtime::Status s = pm.trainStep(data.batch(), 0, r);
+    EXPECT_TRUE(s.ok()) << s.message();
+    for (auto &[name, v] : all)
+      std::copy(v.begin(), v.end(), pm.weights().at(name).data<float>());
+    return r.lossSum / data.n;
+  }
+  runtime::Status s = pm.evalStep(data.batch(), r);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return r.lossSum / data.n;
 }
 
 /// The training step run by the references (tests/reference) gives the
@@ -364,6 +378,29 @@ model = keras.Sequential([
 model.compile(loss="categorical_crossentropy", optimizer="sgd")
 )py",
              5);
+}
+
+TEST(Gradient, BatchNormalizationTrainsOnBatchStatistics) {
+  // Batch normalisation in training: normalised by the batch's moments,
+  // whose dependence on the input is part of dx; with and without scale.
+  // (A bias right before a batch normalisation has no gradient: the
+  // normalisation removes any shift, hence use_bias=False there.)
+  gTrainingModeLoss = true;
+  checkModel("grad_batchnorm", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(6, 6, 2)),
+    layers.Conv2D(4, 3, use_bias=False),
+    layers.BatchNormalization(),
+    layers.Activation("relu"),
+    layers.Conv2D(3, 2, use_bias=False),
+    layers.BatchNormalization(scale=False),
+    layers.Activation("relu"),
+    layers.Flatten(),
+    layers.Dense(3, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py", 5);
+  gTrainingModeLoss = false;
 }
 
 TEST(Gradient, AdamFirstStepMatchesKeras) {
