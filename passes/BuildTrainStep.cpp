@@ -99,10 +99,15 @@ LogicalResult BuildTrainStepPass::readConfig(ModuleOp module,
     config.optimizer = optimizer;
   if (learningRate > 0)
     config.learningRate = learningRate;
-  if (canonical(config.loss) != "categoricalcrossentropy")
+  // sparse_categorical_crossentropy is categorical cross-entropy against
+  // the one-hot form of the class ids, which the training loop supplies.
+  std::string loss = canonical(config.loss);
+  if (loss != "categoricalcrossentropy" &&
+      loss != "sparsecategoricalcrossentropy")
     return module.emitError("loss '")
            << config.loss << "' is not supported for training yet "
-           << "(kiln trains categorical_crossentropy)";
+           << "(kiln trains categorical_crossentropy and "
+              "sparse_categorical_crossentropy)";
   std::string opt = canonical(config.optimizer);
   if (opt != "adam" && opt != "sgd" && opt != "rmsprop")
     return module.emitError("optimizer '")
@@ -161,8 +166,8 @@ FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
   auto softmax = output.getDefiningOp<SoftmaxOp>();
   if (!softmax || outType.getRank() != 2 ||
       normalizeAxis(static_cast<int64_t>(softmax.axis()), 2) != 1) {
-    fn.emitError("categorical_crossentropy needs the model to end in "
-                 "softmax over the classes");
+    fn.emitError("cross-entropy training needs the model to end in softmax "
+                 "over the classes");
     return nullptr;
   }
   b.setInsertionPoint(ret);
