@@ -8,6 +8,8 @@
 #include "runtime/train/TrainingData.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -115,6 +117,10 @@ Status runTraining(const TrainSettings &s, const TrainingHooks &hooks) {
   Expected<History> history = runtime::fit(pm, data->train, fit);
   if (!history.ok())
     return history.status();
+  // KILN_PROFILE=1: where the training step spent its time, per kernel.
+  if (const char *p = std::getenv("KILN_PROFILE"); p && *p && *p != '0')
+    std::cerr << "\ntraining step, per kernel:\n"
+              << pm.trainExecutor().profileReport();
   previous.epochs.insert(previous.epochs.end(), history->epochs.begin(),
                          history->epochs.end());
 
