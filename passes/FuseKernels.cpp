@@ -35,7 +35,12 @@ std::string otherUsers(Value value, Operation *consumer) {
 struct FuseKernelsPass : kiln::FuseKernelsBase<FuseKernelsPass> {
   void runOnOperation() override {
     SmallVector<FusableOpInterface, 16> heads;
-    getOperation().walk([&](FusableOpInterface op) { heads.push_back(op); });
+    // Ops already inside a group are its kernel's business: running the pass
+    // again changes nothing.
+    getOperation().walk([&](FusableOpInterface op) {
+      if (!op->getParentOfType<FusedOp>())
+        heads.push_back(op);
+    });
     for (FusableOpInterface head : heads)
       fuse(head);
   }

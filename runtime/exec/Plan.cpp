@@ -52,6 +52,8 @@ static const char *roleName(TensorRole r) {
 
 std::string Plan::toJson() const {
   nlohmann::json j;
+  j["tensors"] = nlohmann::json::array();
+  j["calls"] = nlohmann::json::array();
   j["arena_bytes_per_sample"] = arenaBytesPerSample;
   j["inputs"] = inputs;
   j["outputs"] = outputs;

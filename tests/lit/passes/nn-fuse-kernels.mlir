@@ -71,3 +71,12 @@ func @backward(%y: tensor<?x4x4x2xf32>, %dy: tensor<?x2x2x2xf32>) -> tensor<?x4x
   %r = nn.relu_grad %y, %g : (tensor<?x4x4x2xf32>, tensor<?x4x4x2xf32>) -> tensor<?x4x4x2xf32>
   return %r : tensor<?x4x4x2xf32>
 }
+
+// -----
+
+// Tests that the pass is idempotent: groups are not fused again.
+// RUN: kiln-opt --nn-fuse-kernels --nn-fuse-kernels %s | FileCheck %s --check-prefix=TWICE
+// TWICE-LABEL: func @inference
+// TWICE: nn.fused "conv2d+relu+max_pool2d"
+// TWICE-NEXT: ^bb0
+// TWICE-NEXT: nn.conv2d
