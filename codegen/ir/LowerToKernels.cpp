@@ -1,7 +1,8 @@
 //===- LowerToKernels.cpp - nn IR -> kernel calls and a Plan --------------===//
 //
-// One lowering per op family, each a small function from the op (and the
-// epilogue it absorbs) to a KernelSpec whose argument order
+// The driver and the forward ops' lowerings (the training ops' are in
+// LowerTrainingOps.cpp): each a small function from the op (or nn.fused
+// group) to a KernelSpec whose argument order
 // (codegen::kernelArguments) says which plan tensors to bind.
 //
 // 1. Function arguments become plan inputs; nn.weight ops plan weights;
@@ -14,137 +15,14 @@
 // 4. Returned values become the plan's outputs; the arena is planned.
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/ir/LowerToKernels.h"
-#include "codegen/KernelCompiler.h"
-#include "ir/NNDialect.h"
-#include "ir/ShapeUtils.h"
+#include "codegen/ir/Lowering.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <cmath>
-
-using namespace mlir;
-namespace cg = kiln::codegen;
-using kiln::runtime::TensorRole;
-using kiln::nn::formatShape;
-using kiln::nn::normalizeAxis;
-
-namespace kiln {
-namespace {
-
-std::vector<int64_t> planShape(Value v) {
-  std::vector<int64_t> s;
-  for (int64_t d : v.getType().cast<RankedTensorType>().getShape())
-    s.push_back(d == ShapedType::kDynamicSize ? -1 : d);
-  return s;
-}
-
-std::vector<int> intShape(Value v) {
-  std::vector<int> s;
-  for (int64_t d : planShape(v))
-    s.push_back(static_cast<int>(d));
-  return s;
-}
-
-/// The Keras layer name of an op (its NameLoc), for kernel and tensor names.
-std::string layerName(Operation *op) {
-  if (auto n = op->getLoc().dyn_cast<NameLoc>())
-    return n.getName().str();
-  return op->getName().stripDialect().str();
-}
-
-std::vector<int> ints(ArrayAttr a) {
-  std::vector<int> v;
-  for (Attribute x : a)
-    v.push_back(x.cast<IntegerAttr>().getInt());
-  return v;
-}
-
-cg::Padding padding(StringRef p) {
-  return p == "same" ? cg::Padding::Same : cg::Padding::Valid;
-}
-
-/// Pool attributes of any op with pool_size, strides and padding.
-template <typename OpTy> cg::PoolAttrs poolAttrs(OpTy op) {
-  auto ps = ints(op.pool_size()), st = ints(op.strides());
-  cg::PoolAttrs a;
-  a.poolH = ps[0];
-  a.poolW = ps[1];
-  a.strideH = st[0];
-  a.strideW = st[1];
-  a.padding = padding(op.padding());
-  return a;
-}
-
-/// Conv attributes of any op with strides, dilation and padding, for a
-/// kernel window (kh, kw) and `filters` output channels.
-template <typename OpTy>
-cg::Conv2DAttrs convAttrs(OpTy op, int kh, int kw, int filters) {
-  auto st = ints(op.strides()), dil = ints(op.dilation());
-  cg::Conv2DAttrs a;
-  a.kernelH = kh;
-  a.kernelW = kw;
-  a.filters = filters;
-  a.strideH = st[0];
-  a.strideW = st[1];
-  a.dilationH = dil[0];
-  a.dilationW = dil[1];
-  a.padding = padding(op.padding());
-  return a;
-}
-
-class Lowering {
-public:
-  std::optional<KernelProgram> run(FuncOp func);
-
-private:
-  int define(Value v, const std::string &name);
-  int fixedConstant(const std::string &name, float value);
-  /// A tensor shaped like `like` that no IR value names (a kernel's
-  /// intermediate between calls of one op).
-  int scratch(Value like, const std::string &name);
-  int lookup(Value v) { return ids.lookup(v); }
-  /// Adds a call of `spec` binding `args` (plan tensor ids) in order.
-  void call(const cg::KernelSpec &spec, std::vector<int> args,
-            const std::string &label);
-  void callValues(const cg::KernelSpec &spec, std::vector<Value> args,
-                  const std::string &label);
-  LogicalResult lowerOp(Operation *op);
-  /// A conv2d or dense with the epilogue ops nn-fuse-kernels grouped after
-  /// it; `out` is the group's result.
-  LogicalResult lowerConv(nn::Conv2DOp op, ArrayRef<Operation *> epilogue,
-                          Value out);
-  LogicalResult lowerDense(nn::DenseOp op, ArrayRef<Operation *> epilogue,
-                           Value out);
-  LogicalResult lowerFused(nn::FusedOp op);
-  /// Pools and the max-pool gradient: `inputs` then `out`, one spec.
-  template <typename OpTy>
-  LogicalResult lowerPool(OpTy op, cg::KernelFamily family,
-                          std::vector<Value> inputs, Value out);
-  /// softmax / log_softmax along the last axis (the only one with a kernel).
-  LogicalResult lowerLastAxis(Operation *op, uint64_t axis, cg::ReduceKind kind);
-  LogicalResult lowerElementwise(Operation *op);
-  LogicalResult lowerBinary(Operation *op);
-  LogicalResult lowerAdam(nn::AdamUpdateOp op);
-  LogicalResult lowerBatchNormGrad(nn::BatchNormGradOp op);
-  LogicalResult lowerSGD(nn::SGDUpdateOp op);
-  LogicalResult lowerRMSprop(nn::RMSpropUpdateOp op);
-  /// One elementwise call computing an optimizer's outputs in place.
-  void optimizerCall(Operation *op, Value weight, cg::ElementwiseProgram &p,
-                     const char *what);
-  LogicalResult lowerDropout(nn::DropoutOp op);
-  LogicalResult applyAssigns();
-
-  KernelProgram program;
-  llvm::DenseMap<Value, int> ids;
-  std::map<std::string, int> weights;
-  std::vector<std::pair<std::string, Value>> assigns;
-  std::vector<Operation *> assignOps;
-};
+namespace kiln::lowering {
 
 int Lowering::define(Value v, const std::string &name) {
   runtime::PlanTensor t;
@@ -420,191 +298,6 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
   return op->emitOpError("has no kernel yet");
 }
 
-LogicalResult Lowering::lowerDropout(nn::DropoutOp op) {
-  std::string name = layerName(op);
-  float rate = op.rate().convertToDouble();
-  int64_t seed = op.seed() ? static_cast<int64_t>(*op.seed()) : 0;
-  cg::ElementwiseProgram p;
-  int x = p.input("input");
-  int s = p.input("seed", cg::Broadcast::Scalar);
-  int step = p.input("step", cg::Broadcast::Scalar);
-  int keep = p.dropoutKeep(s, step, rate);
-  p.output("output",
-           p.op(cg::EwOp::Mul, p.op(cg::EwOp::Mul, x, keep),
-                p.constant(1.0f / (1.0f - rate))));
-  // Float scalars hold integers exactly below 2^24.
-  int seedId = fixedConstant(name + "/seed",
-                             static_cast<float>(seed & ((1 << 24) - 1)));
-  int out = define(op.output(), name + "/dropout");
-  call(cg::KernelSpec::elementwise(name, intShape(op.output()), p),
-       {lookup(op.input()), seedId, lookup(op.step()), out},
-       name + ": dropout");
-  return success();
-}
-
-LogicalResult Lowering::lowerAdam(nn::AdamUpdateOp op) {
-  // Keras 3's Adam: t = iterations + 1,
-  //   alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t),
-  //   m += (g - m) * (1 - beta_1), v += (g^2 - v) * (1 - beta_2),
-  //   w -= alpha * m / (sqrt(v) + epsilon).
-  using E = cg::EwOp;
-  double lr = op.learning_rate().convertToDouble();
-  double b1 = op.beta_1().convertToDouble(), b2 = op.beta_2().convertToDouble();
-  double eps = op.epsilon().convertToDouble();
-  cg::ElementwiseProgram p;
-  int w = p.input("weight"), g = p.input("grad"), m = p.input("m"),
-      v = p.input("v");
-  int it = p.input("iterations", cg::Broadcast::Scalar);
-  int t = p.op(E::Add, it, p.constant(1));
-  auto power = [&](double base) {
-    return p.unary(cg::UnaryFn::Exp,
-                   p.op(E::Mul, t, p.constant(std::log(base))));
-  };
-  int one = p.constant(1);
-  int alpha = p.op(
-      E::Div,
-      p.op(E::Mul, p.constant(lr),
-           p.unary(cg::UnaryFn::Sqrt, p.op(E::Sub, one, power(b2)))),
-      p.op(E::Sub, one, power(b1)));
-  int m2 = p.op(E::Add, m,
-                p.op(E::Mul, p.op(E::Sub, g, m), p.constant(1 - b1)));
-  int v2 = p.op(E::Add, v,
-                p.op(E::Mul, p.op(E::Sub, p.op(E::Mul, g, g), v),
-                     p.constant(1 - b2)));
-  int w2 = p.op(E::Sub, w,
-                p.op(E::Div, p.op(E::Mul, alpha, m2),
-                     p.op(E::Add, p.unary(cg::UnaryFn::Sqrt, v2),
-                          p.constant(eps))));
-  p.output("new_weight", w2);
-  p.output("new_m", m2);
-  p.output("new_v", v2);
-  std::string name = layerName(op);
-  std::string weightName = op.weight().getDefiningOp<nn::WeightOp>()
-                               ? op.weight().getDefiningOp<nn::WeightOp>().name().str()
-                               : name;
-  for (unsigned i = 0; i < 3; ++i)
-    define(op->getResult(i), weightName + "/adam_" + std::to_string(i));
-  callValues(cg::KernelSpec::elementwise("adam", intShape(op.weight()), p),
-             {op.weight(), op.grad(), op.m(), op.v(), op.iterations(),
-              op.new_weight(), op.new_m(), op.new_v()},
-             weightName + ": adam");
-  return success();
-}
-
-LogicalResult Lowering::lowerBatchNormGrad(nn::BatchNormGradOp op) {
-  // Three kernels:
-  // 1. xhat = (x - mean) rsqrt(var + eps) and dy * xhat, elementwise;
-  // 2. their sums over every axis but the last: dbeta and dgamma;
-  // 3. dx = gamma rsqrt(var + eps) (dy - dbeta/M - xhat dgamma/M), with
-  //    1/M = 1/(N * H * W) filled in per batch.
-  using E = cg::EwOp;
-  auto last = cg::Broadcast::LastAxis;
-  std::string name = layerName(op);
-  std::vector<int> shape = intShape(op.input());
-  float eps = op.epsilon().convertToDouble();
-  cg::ElementwiseProgram p1;
-  {
-    int x = p1.input("input"), mean = p1.input("mean", last),
-        var = p1.input("variance", last), dy = p1.input("output_grad");
-    int xhat = p1.op(E::Mul, p1.op(E::Sub, x, mean),
-                     p1.op(E::Rsqrt, p1.op(E::Add, var, p1.constant(eps))));
-    p1.output("xhat", xhat);
-    p1.output("dy_xhat", p1.op(E::Mul, dy, xhat));
-  }
-  int xhat = scratch(op.input(), name + "/xhat");
-  int dyXhat = scratch(op.input(), name + "/dy_xhat");
-  call(cg::KernelSpec::elementwise(name, shape, p1),
-       {lookup(op.input()), lookup(op.mean()), lookup(op.variance()),
-        lookup(op.output_grad()), xhat, dyXhat},
-       name + ": batch_norm_grad (xhat)");
-  std::vector<int> axes;
-  for (size_t i = 0; i + 1 < shape.size(); ++i)
-    axes.push_back(i);
-  int dbeta = define(op.beta_grad(), name + "/beta_grad");
-  call(cg::KernelSpec::reduction(name, shape, cg::ReduceKind::Sum, axes, false),
-       {lookup(op.output_grad()), dbeta}, name + ": batch_norm_grad (sum dy)");
-  int dgamma = define(op.gamma_grad(), name + "/gamma_grad");
-  call(cg::KernelSpec::reduction(name, shape, cg::ReduceKind::Sum, axes, false),
-       {dyXhat, dgamma}, name + ": batch_norm_grad (sum dy xhat)");
-  int64_t perSample = 1;
-  for (size_t i = 1; i + 1 < shape.size(); ++i)
-    perSample *= shape[i];
-  runtime::PlanTensor invM;
-  invM.name = name + "/1/M";
-  invM.role = TensorRole::Fixed;
-  invM.fill = runtime::PlanTensor::Fill::InverseBatch;
-  invM.fillValue = 1.0f / static_cast<float>(perSample);
-  program.plan.tensors.push_back(invM);
-  int invMId = program.plan.tensors.size() - 1;
-  cg::ElementwiseProgram p3;
-  {
-    int dy = p3.input("output_grad"), xh = p3.input("xhat");
-    int gamma = p3.input("gamma", last), var = p3.input("variance", last);
-    int sdy = p3.input("beta_grad", last), sdx = p3.input("gamma_grad", last);
-    int inv = p3.input("inverse_m", cg::Broadcast::Scalar);
-    int centred = p3.op(E::Sub, p3.op(E::Sub, dy, p3.op(E::Mul, sdy, inv)),
-                        p3.op(E::Mul, xh, p3.op(E::Mul, sdx, inv)));
-    int scale = p3.op(E::Mul, gamma,
-                      p3.op(E::Rsqrt, p3.op(E::Add, var, p3.constant(eps))));
-    p3.output("input_grad", p3.op(E::Mul, scale, centred));
-  }
-  int dx = define(op.input_grad(), name + "/input_grad");
-  call(cg::KernelSpec::elementwise(name, shape, p3),
-       {lookup(op.output_grad()), xhat, lookup(op.gamma()), lookup(op.variance()),
-        dbeta, dgamma, invMId, dx},
-       name + ": batch_norm_grad (dx)");
-  return success();
-}
-
-void Lowering::optimizerCall(Operation *op, Value weight,
-                             cg::ElementwiseProgram &p, const char *what) {
-  std::string weightName = layerName(op);
-  if (auto w = weight.getDefiningOp<nn::WeightOp>())
-    weightName = w.name().str();
-  std::vector<Value> args(op->getOperands().begin(), op->getOperands().end());
-  for (unsigned i = 0; i < op->getNumResults(); ++i) {
-    define(op->getResult(i), weightName + "/" + what + std::to_string(i));
-    args.push_back(op->getResult(i));
-  }
-  callValues(cg::KernelSpec::elementwise(what, intShape(weight), p), args,
-             weightName + ": " + what);
-}
-
-LogicalResult Lowering::lowerSGD(nn::SGDUpdateOp op) {
-  // Keras: v' = momentum v - lr g; w' = w + momentum v' - lr g (nesterov)
-  // or w + v'.
-  using E = cg::EwOp;
-  cg::ElementwiseProgram p;
-  int w = p.input("weight"), g = p.input("grad"), v = p.input("velocity");
-  int lrg = p.op(E::Mul, g, p.constant(op.learning_rate().convertToDouble()));
-  int mom = p.constant(op.momentum().convertToDouble());
-  int v2 = p.op(E::Sub, p.op(E::Mul, v, mom), lrg);
-  int w2 = op.nesterov() ? p.op(E::Sub, p.op(E::Add, w, p.op(E::Mul, v2, mom)), lrg)
-                         : p.op(E::Add, w, v2);
-  p.output("new_weight", w2);
-  p.output("new_velocity", v2);
-  optimizerCall(op, op.weight(), p, "sgd");
-  return success();
-}
-
-LogicalResult Lowering::lowerRMSprop(nn::RMSpropUpdateOp op) {
-  // Keras 3: v' = rho v + (1 - rho) g^2; w' = w - lr g / sqrt(v' + eps).
-  using E = cg::EwOp;
-  double rho = op.rho().convertToDouble();
-  cg::ElementwiseProgram p;
-  int w = p.input("weight"), g = p.input("grad"), v = p.input("velocity");
-  int v2 = p.op(E::Add, p.op(E::Mul, v, p.constant(rho)),
-                p.op(E::Mul, p.op(E::Mul, g, g), p.constant(1 - rho)));
-  int step = p.op(E::Mul,
-                  p.op(E::Mul, g, p.constant(op.learning_rate().convertToDouble())),
-                  p.op(E::Rsqrt, p.op(E::Add, v2,
-                                      p.constant(op.epsilon().convertToDouble()))));
-  p.output("new_weight", p.op(E::Sub, w, step));
-  p.output("new_velocity", v2);
-  optimizerCall(op, op.weight(), p, "rmsprop");
-  return success();
-}
-
 LogicalResult Lowering::lowerOp(Operation *op) {
   auto view = [&](Value from, Value to) {
     int id = define(to, layerName(to.getDefiningOp()) + "/" +
@@ -772,6 +465,18 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                    {z.input(), z.output()}, name() + ": zero_padding2d");
         return success();
       })
+      .Case([&](nn::CategoricalCrossentropyOp l) {
+        return lowerLoss(l, cg::ReduceKind::CategoricalCrossentropy);
+      })
+      .Case([&](nn::BinaryCrossentropyOp l) {
+        return lowerLoss(l, cg::ReduceKind::BinaryCrossentropy);
+      })
+      .Case([&](nn::MeanSquaredErrorOp l) {
+        return lowerLoss(l, cg::ReduceKind::MeanSquaredError);
+      })
+      .Case([&](nn::SparseCategoricalCrossentropyOp l) {
+        return lowerLoss(l, cg::ReduceKind::SparseCategoricalCrossentropy);
+      })
       .Case([&](nn::MomentsOp m) {
         define(m.mean(), name() + "/mean");
         define(m.variance(), name() + "/variance");
@@ -867,16 +572,18 @@ std::optional<KernelProgram> Lowering::run(FuncOp func) {
   return std::move(program);
 }
 
-} // namespace
+} // namespace kiln::lowering
 
-std::optional<KernelProgram> lowerToKernels(FuncOp func, bool fuse) {
+namespace kiln {
+
+std::optional<KernelProgram> lowerToKernels(mlir::FuncOp func, bool fuse) {
   if (fuse) {
-    PassManager pm(func.getContext(), FuncOp::getOperationName());
+    mlir::PassManager pm(func.getContext(), mlir::FuncOp::getOperationName());
     pm.addPass(createFuseKernelsPass());
-    if (failed(pm.run(func)))
+    if (mlir::failed(pm.run(func)))
       return std::nullopt;
   }
-  return Lowering().run(func);
+  return lowering::Lowering().run(func);
 }
 
 } // namespace kiln
