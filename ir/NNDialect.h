@@ -8,6 +8,7 @@
 #ifndef KILN_IR_NNDIALECT_H
 #define KILN_IR_NNDIALECT_H
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
@@ -22,6 +23,12 @@ namespace kiln::nn {
 mlir::LogicalResult verifyInferredTypes(mlir::Operation *op);
 /// Checks that `axis` names an axis of the op's first operand.
 mlir::LogicalResult verifyAxis(mlir::Operation *op, int64_t axis);
+/// The gradient of a unary elementwise op: nn.activation_grad of its input
+/// and result gradient, named after the op.
+mlir::LogicalResult
+buildActivationGradient(mlir::Operation *op, mlir::OpBuilder &b,
+                        llvm::ArrayRef<mlir::Value> resultGrads,
+                        llvm::SmallVectorImpl<mlir::Value> &operandGrads);
 /// Checks a dropout rate lies in [0, 1).
 mlir::LogicalResult verifyRate(mlir::Operation *op, llvm::APFloat rate);
 } // namespace kiln::nn

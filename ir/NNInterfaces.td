@@ -59,7 +59,13 @@ def NN_GradientOpInterface : OpInterface<"GradientOpInterface"> {
       "::mlir::LogicalResult", "buildGradients",
       (ins "::mlir::OpBuilder &":$b,
            "::llvm::ArrayRef<::mlir::Value>":$resultGrads,
-           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads)>
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads),
+      [{}], [{
+        // The default serves the unary elementwise ops: dy * f'(x), with
+        // f' from the activation table, as nn.activation_grad.
+        return ::kiln::nn::buildActivationGradient($_op, b, resultGrads,
+                                                   operandGrads);
+      }]>
   ];
 }
 

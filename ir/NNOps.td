@@ -60,7 +60,7 @@ def NN_WeightOp : NN_Op<"weight"> {
 // Convolution
 //===----------------------------------------------------------------------===//
 
-def NN_Conv2DOp : NN_Op<"conv2d", [DeclareOpInterfaceMethods<NN_GradientOpInterface>,
+def NN_Conv2DOp : NN_Op<"conv2d", [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>,
     DeclareOpInterfaceMethods<NN_FusableOpInterface>]> {
   let summary = "2-D convolution, NHWC input, HWIO kernel (Keras Conv2D)";
   let description = [{
@@ -89,7 +89,7 @@ def NN_Conv2DOp : NN_Op<"conv2d", [DeclareOpInterfaceMethods<NN_GradientOpInterf
 //===----------------------------------------------------------------------===//
 
 class NN_Pool2DOp<string mnemonic, string what>
-    : NN_Op<mnemonic, [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+    : NN_Op<mnemonic, [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = what # " pooling over 2-D windows, NHWC";
   let description = [{
     Pools each channel of `input` (N, H, W, C) over `pool_size` windows moved
@@ -132,7 +132,7 @@ def NN_GlobalMaxPool2DOp : NN_GlobalPool2DOp<"global_max_pool2d", "Maximum">;
 // Dense
 //===----------------------------------------------------------------------===//
 
-def NN_DenseOp : NN_Op<"dense", [DeclareOpInterfaceMethods<NN_GradientOpInterface>,
+def NN_DenseOp : NN_Op<"dense", [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>,
     DeclareOpInterfaceMethods<NN_FusableOpInterface>]> {
   let summary = "matrix product on the last axis, plus bias (Keras Dense)";
   let description = [{
@@ -149,7 +149,7 @@ def NN_DenseOp : NN_Op<"dense", [DeclareOpInterfaceMethods<NN_GradientOpInterfac
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_BiasAddOp : NN_Op<"bias_add", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+def NN_BiasAddOp : NN_Op<"bias_add", [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = "adds a vector along the last axis";
   let description = [{
     Adds `bias` (C) to every element of `input` (..., C) along its last axis.
@@ -167,7 +167,8 @@ def NN_BiasAddOp : NN_Op<"bias_add", [DeclareOpInterfaceMethods<NN_GradientOpInt
 // Unary elementwise: one record each. The result has the operand's type.
 //===----------------------------------------------------------------------===//
 
-class NN_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+class NN_UnaryOp<string mnemonic, string formula,
+                 list<Trait> traits = [NN_GradientOpInterface]>
     : NN_Op<mnemonic, traits, /*customShape=*/0> {
   let summary = "elementwise " # formula;
   let description = [{
@@ -183,7 +184,7 @@ class NN_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
 }
 
 def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)",
-    [DeclareOpInterfaceMethods<NN_GradientOpInterface>]>;
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
 def NN_Relu6Op : NN_UnaryOp<"relu6", "min(max(x, 0), 6)">;
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)">;
@@ -200,7 +201,8 @@ def NN_NegOp : NN_UnaryOp<"neg", "-x">;
 def NN_SqrtOp : NN_UnaryOp<"sqrt", "sqrt(x)">;
 def NN_SquareOp : NN_UnaryOp<"square", "x * x">;
 
-def NN_LeakyReluOp : NN_Op<"leaky_relu", [], /*customShape=*/0> {
+def NN_LeakyReluOp : NN_Op<"leaky_relu", [NN_GradientOpInterface],
+                           /*customShape=*/0> {
   let summary = "elementwise x if x > 0 else alpha * x";
   let description = [{
     Keras's LeakyReLU (`negative_slope` in Keras 3, `alpha` in Keras 2).
@@ -236,7 +238,7 @@ class NN_BinaryOp<string mnemonic, string formula, list<Trait> traits = []>
 }
 
 def NN_AddOp : NN_BinaryOp<"add", "lhs + rhs",
-    [DeclareOpInterfaceMethods<NN_GradientOpInterface>]>;
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
 def NN_SubOp : NN_BinaryOp<"sub", "lhs - rhs">;
 def NN_MulOp : NN_BinaryOp<"mul", "lhs * rhs">;
 def NN_DivOp : NN_BinaryOp<"div", "lhs / rhs">;
@@ -271,7 +273,7 @@ def NN_LogSoftmaxOp : NN_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))">;
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def NN_FlattenOp : NN_Op<"flatten", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+def NN_FlattenOp : NN_Op<"flatten", [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = "(N, d1, ..., dk) -> (N, d1 * ... * dk) (Keras Flatten)";
   let description = [{
     Keeps the batch axis and flattens the rest in C order (NHWC's order).
@@ -285,7 +287,7 @@ def NN_FlattenOp : NN_Op<"flatten", [DeclareOpInterfaceMethods<NN_GradientOpInte
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_ReshapeOp : NN_Op<"reshape", [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+def NN_ReshapeOp : NN_Op<"reshape", [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = "reshapes all but the batch axis (Keras Reshape)";
   let description = [{
     Reshapes (N, ...) to (N, shape...) in C order; one entry of `shape` may
@@ -336,7 +338,7 @@ def NN_ZeroPadding2DOp : NN_Op<"zero_padding2d"> {
 //===----------------------------------------------------------------------===//
 
 def NN_DropoutOp : NN_Op<"dropout",
-    [DeclareOpInterfaceMethods<NN_GradientOpInterface>], /*customShape=*/0> {
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>], /*customShape=*/0> {
   let summary = "inverted dropout in training; identity at inference";
   let description = [{
     With a `step` operand (in a training step), zeroes each element with
@@ -359,7 +361,7 @@ def NN_DropoutOp : NN_Op<"dropout",
 }
 
 def NN_BatchNormOp : NN_Op<"batch_norm", [AttrSizedOperandSegments,
-    DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+    DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = "batch normalisation along one axis (Keras BatchNormalization)";
   let description = [{
     (x - mean) / sqrt(variance + epsilon) * gamma + beta along `axis` (the
@@ -409,7 +411,8 @@ def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "Sum">;
 def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "Mean">;
 def NN_ReduceMaxOp : NN_ReduceOp<"reduce_max", "Maximum">;
 
-class NN_LossOp<string mnemonic, string formula> : NN_Op<mnemonic> {
+class NN_LossOp<string mnemonic, string formula, list<Trait> traits = []>
+    : NN_Op<mnemonic, traits> {
   let summary = "per-sample " # formula # " (Keras's loss semantics)";
   let description = [{
     Computes }] # formula # [{ for each sample of a batch: `predictions` and
@@ -431,7 +434,8 @@ def NN_CategoricalCrossentropyOp
 def NN_BinaryCrossentropyOp : NN_LossOp<"binary_crossentropy",
     "-mean(t * log(p) + (1 - t) * log(1 - p))">;
 def NN_MeanSquaredErrorOp
-    : NN_LossOp<"mean_squared_error", "mean((predictions - targets)^2)">;
+    : NN_LossOp<"mean_squared_error", "mean((predictions - targets)^2)",
+                [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
 
 def NN_SparseCategoricalCrossentropyOp
     : NN_Op<"sparse_categorical_crossentropy"> {

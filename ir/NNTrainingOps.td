@@ -108,7 +108,7 @@ def NN_MatMulOp : NN_Op<"matmul"> {
 //===----------------------------------------------------------------------===//
 
 def NN_SoftmaxCrossEntropyOp : NN_Op<"softmax_cross_entropy",
-    [DeclareOpInterfaceMethods<NN_GradientOpInterface>]> {
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = "softmax then categorical cross-entropy, computed stably";
   let description = [{
     From `logits` (N, C) and one-hot (or soft) `targets` (N, C): the
@@ -320,4 +320,94 @@ def NN_BatchNormGradOp : NN_Op<"batch_norm_grad"> {
                        F64Attr:$epsilon);
   let results = (outs NN_Tensor:$input_grad, NN_Tensor:$gamma_grad,
                       NN_Tensor:$beta_grad);
+}
+
+//===----------------------------------------------------------------------===//
+// More losses in a training step
+//===----------------------------------------------------------------------===//
+
+def NN_SigmoidCrossEntropyOp : NN_Op<"sigmoid_cross_entropy",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
+  let summary = "sigmoid then binary cross-entropy, computed stably";
+  let description = [{
+    From `logits` (N, C) and targets in [0, 1] (N, C): the per-sample loss
+    mean_c(max(z, 0) - z t + log(1 + exp(-|z|))) (N) (what Keras computes for
+    a sigmoid output followed by binary_crossentropy), and the fraction of
+    the sample's outputs classified correctly ((z > 0) == (t > 0.5)) (N), as
+    Keras's binary accuracy counts it.
+
+    Example:
+    ```mlir
+    %loss, %correct = nn.sigmoid_cross_entropy %z, %t : (tensor<?x1xf32>, tensor<?x1xf32>) -> (tensor<?xf32>, tensor<?xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$logits, NN_Tensor:$targets);
+  let results = (outs NN_Tensor:$loss, NN_Tensor:$correct);
+}
+
+def NN_SigmoidCrossEntropyGradOp : NN_Op<"sigmoid_cross_entropy_grad"> {
+  let summary = "gradient of the batch-mean sigmoid cross-entropy";
+  let description = [{
+    (sigmoid(logits) - targets) / (N C).
+
+    Example:
+    ```mlir
+    %dz = nn.sigmoid_cross_entropy_grad %z, %t : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$logits, NN_Tensor:$targets);
+  let results = (outs NN_Tensor:$logits_grad);
+}
+
+def NN_MeanSquaredErrorGradOp : NN_Op<"mean_squared_error_grad"> {
+  let summary = "gradient of the batch-mean mean squared error";
+  let description = [{
+    2 (predictions - targets) / (N C): the gradient of the mean over the
+    batch of nn.mean_squared_error.
+
+    Example:
+    ```mlir
+    %dp = nn.mean_squared_error_grad %p, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$predictions, NN_Tensor:$targets);
+  let results = (outs NN_Tensor:$predictions_grad);
+}
+
+def NN_CategoricalAccuracyOp : NN_Op<"categorical_accuracy"> {
+  let summary = "per-sample 1 where argmax(predictions) == argmax(targets)";
+  let description = [{
+    Keras's categorical accuracy per sample (first index on ties), for
+    losses that do not compute it themselves.
+
+    Example:
+    ```mlir
+    %c = nn.categorical_accuracy %p, %t : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$predictions, NN_Tensor:$targets);
+  let results = (outs NN_Tensor:$output);
+}
+
+def NN_ActivationGradOp : NN_Op<"activation_grad", [], /*customShape=*/0> {
+  let summary = "gradient of a unary elementwise op: output_grad · f'(input)";
+  let description = [{
+    `activation` names the unary nn op f ("sigmoid", "tanh", "gelu", ...);
+    its derivative comes from the activation table that codegen and the
+    references share. `alpha` is leaky_relu's slope.
+
+    Example:
+    ```mlir
+    %dx = nn.activation_grad %x, %dy {activation = "tanh"} : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$output_grad,
+                       StrAttr:$activation, OptionalAttr<F64Attr>:$alpha);
+  let results = (outs NN_Tensor:$input_grad);
+  let verifier = [{
+    if (!getContext()->isOperationRegistered(("nn." + activation()).str()))
+      return emitOpError("activation '") << activation()
+             << "' is not a unary nn op";
+    return ::mlir::success();
+  }];
 }

@@ -56,6 +56,12 @@ struct BuildTrainStepPass : kiln::BuildTrainStepBase<BuildTrainStepPass> {
   FuncOp buildLoss(FuncOp forward, StringRef name, bool training,
                    const TrainingConfig &config, Operation *&lossOp);
   LogicalResult trainBatchNorm(BatchNormOp bn);
+  /// Builds the loss of `output` against `targets` at the builder's point:
+  /// the op whose first result is the per-sample loss (the root of the
+  /// gradient), and the per-sample correct count.
+  LogicalResult attachLoss(FuncOp fn, Value output, Value targets,
+                           const TrainingConfig &config, OpBuilder &b,
+                           Operation *&lossOp, Value &loss, Value &correct);
   LogicalResult differentiate(FuncOp step, Operation *lossOp,
                               llvm::DenseMap<Value, Value> &grads);
   LogicalResult applyOptimizer(FuncOp step, const TrainingConfig &config,
@@ -102,12 +108,16 @@ LogicalResult BuildTrainStepPass::readConfig(ModuleOp module,
   // sparse_categorical_crossentropy is categorical cross-entropy against
   // the one-hot form of the class ids, which the training loop supplies.
   std::string loss = canonical(config.loss);
+  if (loss == "mse")
+    config.loss = loss = "meansquarederror";
   if (loss != "categoricalcrossentropy" &&
-      loss != "sparsecategoricalcrossentropy")
+      loss != "sparsecategoricalcrossentropy" &&
+      loss != "binarycrossentropy" && loss != "meansquarederror")
     return module.emitError("loss '")
            << config.loss << "' is not supported for training yet "
-           << "(kiln trains categorical_crossentropy and "
-              "sparse_categorical_crossentropy)";
+           << "(kiln trains categorical_crossentropy, "
+              "sparse_categorical_crossentropy, binary_crossentropy and "
+              "mean_squared_error)";
   std::string opt = canonical(config.optimizer);
   if (opt != "adam" && opt != "sgd" && opt != "rmsprop")
     return module.emitError("optimizer '")
@@ -162,36 +172,86 @@ FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
         return nullptr;
   }
 
-  // softmax + categorical cross-entropy -> one stable op on the logits.
-  auto softmax = output.getDefiningOp<SoftmaxOp>();
-  if (!softmax || outType.getRank() != 2 ||
-      normalizeAxis(static_cast<int64_t>(softmax.axis()), 2) != 1) {
-    fn.emitError("cross-entropy training needs the model to end in softmax "
-                 "over the classes");
-    return nullptr;
-  }
+  // The loss on the model's output, with the per-sample correct count.
   b.setInsertionPoint(ret);
-  Location loc = softmax.getLoc();
-  auto sce = createInferred<SoftmaxCrossEntropyOp>(b, loc, 2, softmax.input(),
-                                                   targets);
-  if (!sce)
+  Value lossValue, correctValue;
+  if (failed(attachLoss(fn, output, targets, config, b, lossOp, lossValue,
+                        correctValue)))
     return nullptr;
+  Location loc = lossOp->getLoc();
   auto sum = [&](Value v) {
     return createInferred<ReduceSumOp>(b, loc, 1, v, b.getI64ArrayAttr({}),
                                        b.getBoolAttr(false))
         .output();
   };
-  Value lossSum = sum(sce.loss()), correctSum = sum(sce.correct());
+  Value lossSum = sum(lossValue), correctSum = sum(correctValue);
   ret->setOperands({lossSum, correctSum});
-  if (softmax->use_empty())
-    softmax.erase();
+  if (Operation *def = output.getDefiningOp())
+    if (def->use_empty())
+      def->erase();
   SmallVector<Type, 3> inputs = llvm::to_vector<3>(fn.getType().getInputs());
   inputs.push_back(targets.getType());
   if (training)
     inputs.push_back(step.getType());
   fn.setType(b.getFunctionType(inputs, {lossSum.getType(), correctSum.getType()}));
-  lossOp = sce;
   return fn;
+}
+
+LogicalResult BuildTrainStepPass::attachLoss(FuncOp fn, Value output,
+                                             Value targets,
+                                             const TrainingConfig &config,
+                                             OpBuilder &b, Operation *&lossOp,
+                                             Value &loss, Value &correct) {
+  auto type = output.getType().cast<RankedTensorType>();
+  std::string kind = canonical(config.loss);
+  Location loc = output.getLoc();
+  // Cross-entropies on a softmax or sigmoid output are computed from the
+  // logits, stably, as Keras does.
+  if (kind == "categoricalcrossentropy" ||
+      kind == "sparsecategoricalcrossentropy") {
+    auto softmax = output.getDefiningOp<SoftmaxOp>();
+    if (!softmax || type.getRank() != 2 ||
+        normalizeAxis(static_cast<int64_t>(softmax.axis()), 2) != 1)
+      return fn.emitError("cross-entropy training needs the model to end in "
+                          "softmax over the classes");
+    auto op = createInferred<SoftmaxCrossEntropyOp>(b, softmax.getLoc(), 2,
+                                                    softmax.input(), targets);
+    if (!op)
+      return failure();
+    lossOp = op;
+    loss = op.loss();
+    correct = op.correct();
+    return success();
+  }
+  if (kind == "binarycrossentropy") {
+    auto sigmoid = output.getDefiningOp<SigmoidOp>();
+    if (!sigmoid || type.getRank() != 2)
+      return fn.emitError("binary_crossentropy training needs the model to "
+                          "end in a sigmoid, (batch, outputs)");
+    auto op = createInferred<SigmoidCrossEntropyOp>(b, sigmoid.getLoc(), 2,
+                                                    sigmoid.input(), targets);
+    if (!op)
+      return failure();
+    lossOp = op;
+    loss = op.loss();
+    correct = op.correct();
+    return success();
+  }
+  // mean_squared_error on whatever the model outputs; accuracy as Keras's
+  // categorical accuracy.
+  if (type.getRank() != 2 || type.getShape()[1] < 2)
+    return fn.emitError("mean_squared_error training needs (batch, classes) "
+                        "outputs with at least two classes");
+  auto mse = createInferred<MeanSquaredErrorOp>(b, loc, 1, output, targets);
+  auto acc = mse ? createInferred<CategoricalAccuracyOp>(b, loc, 1, output,
+                                                         targets)
+                 : nullptr;
+  if (!acc)
+    return failure();
+  lossOp = mse;
+  loss = mse.output();
+  correct = acc.output();
+  return success();
 }
 
 LogicalResult BuildTrainStepPass::trainBatchNorm(BatchNormOp bn) {

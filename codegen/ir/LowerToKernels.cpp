@@ -250,6 +250,17 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
                {op->getOperand(0), out}, name + ": " + mnemonic);
     return success();
   }
+  if (auto g = dyn_cast<nn::ActivationGradOp>(op)) {
+    if (!cg::unaryFnFromName(g.activation().str(), fn))
+      return op->emitOpError("activation '")
+             << g.activation() << "' has no derivative in the table";
+    float alpha = g.alpha() ? g.alpha()->convertToDouble() : 0;
+    define(out, name + "/" + g.activation().str() + "_grad");
+    callValues(cg::KernelSpec::unaryGradOp(name, shape, fn, alpha),
+               {g.input(), g.output_grad(), out},
+               name + ": " + g.activation().str() + "_grad");
+    return success();
+  }
   if (auto g = dyn_cast<nn::ReluGradOp>(op)) {
     // relu'(x) = relu'(relu(x)): the output is positive exactly where the
     // input was.
@@ -476,6 +487,32 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](nn::SparseCategoricalCrossentropyOp l) {
         return lowerLoss(l, cg::ReduceKind::SparseCategoricalCrossentropy);
+      })
+      .Case([&](nn::SigmoidCrossEntropyOp l) {
+        return lowerSigmoidCrossEntropy(l);
+      })
+      .Case([&](nn::SigmoidCrossEntropyGradOp g) {
+        // d/dz of mean_c over the batch: (sigmoid(z) - t) / (N C).
+        int64_t c = planShape(g.logits()).back();
+        return lowerLossGrad(
+            g,
+            [](cg::ElementwiseProgram &p, int z, int t) {
+              return p.op(cg::EwOp::Sub, p.unary(cg::UnaryFn::Sigmoid, z), t);
+            },
+            1.0f / c);
+      })
+      .Case([&](nn::MeanSquaredErrorGradOp g) {
+        // d/dp of mean_c (p - t)^2 over the batch: 2 (p - t) / (N C).
+        int64_t c = planShape(g.predictions()).back();
+        return lowerLossGrad(
+            g,
+            [](cg::ElementwiseProgram &p, int pr, int t) {
+              return p.op(cg::EwOp::Sub, pr, t);
+            },
+            2.0f / c);
+      })
+      .Case([&](nn::CategoricalAccuracyOp a) {
+        return lowerCategoricalAccuracy(a);
       })
       .Case([&](nn::MomentsOp m) {
         define(m.mean(), name() + "/mean");

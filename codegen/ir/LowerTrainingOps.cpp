@@ -98,6 +98,76 @@ LogicalResult Lowering::lowerLoss(Operation *op, cg::ReduceKind kind) {
   return success();
 }
 
+LogicalResult Lowering::lowerSigmoidCrossEntropy(nn::SigmoidCrossEntropyOp op) {
+  // Per element, from the logits z (stable: no exp of a large z):
+  //   loss = max(z, 0) - z t + softplus(-|z|),  correct = z > 0 ? t : 1 - t;
+  // then the mean of each over the sample's outputs.
+  using E = cg::EwOp;
+  std::string name = layerName(op);
+  std::vector<int> shape = intShape(op.logits());
+  cg::ElementwiseProgram p;
+  int z = p.input("logits"), t = p.input("targets");
+  int zero = p.constant(0);
+  int loss = p.op(E::Add,
+                  p.op(E::Sub, p.op(E::Max, z, zero), p.op(E::Mul, z, t)),
+                  p.unary(cg::UnaryFn::Softplus,
+                          p.unary(cg::UnaryFn::Neg, p.op(E::Abs, z))));
+  p.output("loss", loss);
+  p.output("correct",
+           p.op(E::SelectGt, z, zero, t, p.op(E::Sub, p.constant(1), t)));
+  int lossElems = scratch(op.logits(), name + "/loss_elements");
+  int correctElems = scratch(op.logits(), name + "/correct_elements");
+  call(cg::KernelSpec::elementwise(name, shape, p),
+       {lookup(op.logits()), lookup(op.targets()), lossElems, correctElems},
+       name + ": sigmoid_cross_entropy");
+  int last = static_cast<int>(shape.size()) - 1;
+  int lossId = define(op.loss(), name + "/loss");
+  call(cg::KernelSpec::reduction(name, shape, cg::ReduceKind::Mean, {last},
+                                 false),
+       {lossElems, lossId}, name + ": sigmoid_cross_entropy (mean)");
+  int correctId = define(op.correct(), name + "/correct");
+  call(cg::KernelSpec::reduction(name, shape, cg::ReduceKind::Mean, {last},
+                                 false),
+       {correctElems, correctId}, name + ": binary accuracy (mean)");
+  return success();
+}
+
+LogicalResult Lowering::lowerLossGrad(
+    Operation *op, int (*formula)(cg::ElementwiseProgram &, int, int),
+    float scale) {
+  std::string name = layerName(op);
+  std::string what = op->getName().stripDialect().str();
+  Value p = op->getOperand(0), t = op->getOperand(1), out = op->getResult(0);
+  cg::ElementwiseProgram prog;
+  int pi = prog.input("predictions"), ti = prog.input("targets");
+  int s = prog.input("scale", cg::Broadcast::Scalar);
+  prog.output("grad", prog.op(cg::EwOp::Mul, formula(prog, pi, ti), s));
+  runtime::PlanTensor scaleT;
+  scaleT.name = name + "/scale";
+  scaleT.role = TensorRole::Fixed;
+  scaleT.fill = runtime::PlanTensor::Fill::InverseBatch;
+  scaleT.fillValue = scale;
+  program.plan.tensors.push_back(scaleT);
+  int scaleId = program.plan.tensors.size() - 1;
+  int outId = define(out, name + "/" + what);
+  call(cg::KernelSpec::elementwise(name, intShape(p), prog),
+       {lookup(p), lookup(t), scaleId, outId}, name + ": " + what);
+  return success();
+}
+
+LogicalResult Lowering::lowerCategoricalAccuracy(nn::CategoricalAccuracyOp op) {
+  // The fused softmax cross-entropy kernel's correct flag is the argmax
+  // comparison (softmax keeps the argmax); its loss output is scratch.
+  std::string name = layerName(op);
+  int lossScratch = scratch(op.output(), name + "/unused_loss");
+  int out = define(op.output(), name + "/categorical_accuracy");
+  call(cg::KernelSpec::lastAxis(name, intShape(op.predictions()),
+                                cg::ReduceKind::SoftmaxCrossEntropy),
+       {lookup(op.predictions()), lookup(op.targets()), lossScratch, out},
+       name + ": categorical_accuracy");
+  return success();
+}
+
 LogicalResult Lowering::lowerBatchNormGrad(nn::BatchNormGradOp op) {
   // Three kernels:
   // 1. xhat = (x - mean) rsqrt(var + eps) and dy * xhat, elementwise;

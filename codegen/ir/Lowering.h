@@ -121,6 +121,12 @@ private:
   LogicalResult lowerBatchNormGrad(nn::BatchNormGradOp op);
   /// A per-sample loss of (predictions, targets), Keras's semantics.
   LogicalResult lowerLoss(Operation *op, cg::ReduceKind kind);
+  LogicalResult lowerSigmoidCrossEntropy(nn::SigmoidCrossEntropyOp op);
+  /// An elementwise loss gradient: `formula` over (predictions, targets)
+  /// times `scale` / N.
+  LogicalResult lowerLossGrad(Operation *op, int (*formula)(cg::ElementwiseProgram &, int, int),
+                              float scale);
+  LogicalResult lowerCategoricalAccuracy(nn::CategoricalAccuracyOp op);
   LogicalResult lowerSGD(nn::SGDUpdateOp op);
   LogicalResult lowerRMSprop(nn::RMSpropUpdateOp op);
   /// One elementwise call computing an optimizer's outputs in place.

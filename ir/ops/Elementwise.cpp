@@ -70,3 +70,18 @@ LogicalResult AddOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   operandGrads.push_back(grads[0]);
   return success();
 }
+
+LogicalResult kiln::nn::buildActivationGradient(
+    Operation *op, OpBuilder &b, ArrayRef<Value> resultGrads,
+    SmallVectorImpl<Value> &operandGrads) {
+  if (op->getNumOperands() != 1 || op->getNumResults() != 1)
+    return op->emitOpError("has no gradient (not a unary elementwise op)");
+  FloatAttr alpha = op->getAttrOfType<FloatAttr>("alpha");
+  auto g = createInferred<ActivationGradOp>(
+      b, op->getLoc(), 1, op->getOperand(0), resultGrads[0],
+      b.getStringAttr(op->getName().stripDialect()), alpha);
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.input_grad());
+  return success();
+}

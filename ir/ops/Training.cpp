@@ -186,3 +186,72 @@ bool MaxPool2DGradOp::canAbsorb(ArrayRef<Operation *> group,
   return group.size() == 1 && relu && relu.output() == input() &&
          relu.output_grad() == input_grad();
 }
+
+/// (logits or predictions, targets) of one (N, C) shape.
+static LogicalResult expectLossPair(Operation *op) {
+  if (failed(expectRank(op, 0, "predictions", 2)) ||
+      failed(verifyCompatibleShape(operandType(op, 0).getShape(),
+                                   operandType(op, 1).getShape())))
+    return op->emitOpError("expects predictions and targets of one (N, C) shape");
+  return success();
+}
+
+LogicalResult
+SigmoidCrossEntropyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectLossPair(*this)))
+    return failure();
+  int64_t n = operandType(*this, 0).getShape()[0];
+  types.append(2, tensorLike(*this, {n}));
+  return success();
+}
+
+LogicalResult
+SigmoidCrossEntropyGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectLossPair(*this)))
+    return failure();
+  types.push_back(operandType(*this, 0));
+  return success();
+}
+
+LogicalResult
+MeanSquaredErrorGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectLossPair(*this)))
+    return failure();
+  types.push_back(operandType(*this, 0));
+  return success();
+}
+
+LogicalResult
+CategoricalAccuracyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (failed(expectLossPair(*this)))
+    return failure();
+  types.push_back(tensorLike(*this, {operandType(*this, 0).getShape()[0]}));
+  return success();
+}
+
+// The loss ops' gradients are those of the batch mean of their per-sample
+// loss: nn-build-train-step seeds them so (see its description).
+
+LogicalResult SigmoidCrossEntropyOp::buildGradients(
+    OpBuilder &b, ArrayRef<Value> resultGrads,
+    SmallVectorImpl<Value> &operandGrads) {
+  auto g = createInferred<SigmoidCrossEntropyGradOp>(b, getLoc(), 1, logits(),
+                                                     targets());
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.logits_grad());
+  operandGrads.push_back(nullptr);
+  return success();
+}
+
+LogicalResult MeanSquaredErrorOp::buildGradients(
+    OpBuilder &b, ArrayRef<Value> resultGrads,
+    SmallVectorImpl<Value> &operandGrads) {
+  auto g = createInferred<MeanSquaredErrorGradOp>(b, getLoc(), 1,
+                                                  predictions(), targets());
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.predictions_grad());
+  operandGrads.push_back(nullptr);
+  return success();
+}

@@ -29,9 +29,13 @@ public:
          std::map<std::string, Tensor> weights,
          std::shared_ptr<DeviceBinding> device = nullptr);
 
-  TargetKind targetKind() const override { return TargetKind::OneHot; }
+  /// One-hot rows, except for a single output (binary cross-entropy):
+  /// the label itself, with two classes.
+  TargetKind targetKind() const override {
+    return classes_ == 1 ? TargetKind::Sparse : TargetKind::OneHot;
+  }
   std::vector<int64_t> inputShape() const override { return inputShape_; }
-  int64_t numClasses() const override { return classes_; }
+  int64_t numClasses() const override { return classes_ == 1 ? 2 : classes_; }
   Status trainStep(const Batch &batch, int64_t step, StepResult &out) override;
   Status evalStep(const Batch &batch, StepResult &out) override;
 

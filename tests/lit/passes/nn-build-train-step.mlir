@@ -68,15 +68,31 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
 
 // -----
 
-// Tests that an op without a gradient is an error at that op.
+// Tests that a unary activation differentiates through the activation
+// table (nn.activation_grad), and an op without a gradient is an error at it.
+// CHECK-LABEL: func @train_step
+// CHECK: nn.activation_grad %{{.*}}, %{{.*}} {activation = "tanh"} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
 module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
   func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
     %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<4x4xf32>
     %z = nn.dense %x, %w : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
-    // expected-error @+1 {{'nn.tanh' op has no gradient (kiln cannot train through it yet)}}
     %t = nn.tanh %z : (tensor<?x4xf32>) -> tensor<?x4xf32>
     %s = nn.softmax %t {axis = -1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
     return %s : tensor<?x4xf32>
+  }
+}
+
+// -----
+
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x2x2x1xf32>) -> tensor<?x16xf32> {
+    %w = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<1x1x1x1xf32>
+    %c = nn.conv2d %x, %w {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x2x2x1xf32>, tensor<1x1x1x1xf32>) -> tensor<?x2x2x1xf32>
+    // expected-error @+1 {{'nn.zero_padding2d' op has no gradient (kiln cannot train through it yet)}}
+    %p = nn.zero_padding2d %c {padding = [1, 1, 1, 1]} : (tensor<?x2x2x1xf32>) -> tensor<?x4x4x1xf32>
+    %f = nn.flatten %p : (tensor<?x4x4x1xf32>) -> tensor<?x16xf32>
+    %s = nn.softmax %f {axis = -1 : i64} : (tensor<?x16xf32>) -> tensor<?x16xf32>
+    return %s : tensor<?x16xf32>
   }
 }
 
@@ -140,10 +156,45 @@ module attributes {nn.compile = {loss = "sparse_categorical_crossentropy", optim
 // -----
 
 // Tests that a loss kiln cannot train yet is refused by name.
-// expected-error @+1 {{loss 'hinge' is not supported for training yet (kiln trains categorical_crossentropy and sparse_categorical_crossentropy)}}
+// expected-error @+1 {{loss 'hinge' is not supported for training yet (kiln trains categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy and mean_squared_error)}}
 module attributes {nn.compile = {loss = "hinge", optimizer = "adam"}} {
   func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
     %s = nn.softmax %x {axis = -1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
     return %s : tensor<?x4xf32>
+  }
+}
+
+// -----
+
+// Tests that binary cross-entropy on a sigmoid output trains from the
+// logits, stably.
+// CHECK-LABEL: func @train_step
+// CHECK: %[[Z:.*]] = nn.dense
+// CHECK-NOT: nn.sigmoid
+// CHECK: %loss, %correct = nn.sigmoid_cross_entropy %[[Z]], %arg1
+// CHECK: nn.sigmoid_cross_entropy_grad %[[Z]], %arg1
+module attributes {nn.compile = {loss = "binary_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x4xf32>) -> tensor<?x1xf32> {
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<4x1xf32>
+    %z = nn.dense %x, %w : (tensor<?x4xf32>, tensor<4x1xf32>) -> tensor<?x1xf32>
+    %s = nn.sigmoid %z : (tensor<?x1xf32>) -> tensor<?x1xf32>
+    return %s : tensor<?x1xf32>
+  }
+}
+
+// -----
+
+// Tests that mean squared error trains on the model's output, with
+// categorical accuracy as the metric.
+// CHECK-LABEL: func @train_step
+// CHECK: %[[P:.*]] = nn.dense
+// CHECK: nn.mean_squared_error %[[P]], %arg1
+// CHECK: nn.categorical_accuracy %[[P]], %arg1
+// CHECK: nn.mean_squared_error_grad %[[P]], %arg1
+module attributes {nn.compile = {loss = "mse", optimizer = "sgd"}} {
+  func @forward(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<4x3xf32>
+    %z = nn.dense %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    return %z : tensor<?x3xf32>
   }
 }

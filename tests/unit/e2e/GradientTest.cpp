@@ -403,6 +403,51 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
   gTrainingModeLoss = false;
 }
 
+TEST(Gradient, MeanSquaredErrorOnALinearOutput) {
+  // mean_squared_error on the raw outputs of a dense layer.
+  checkModel("grad_mse", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(5, 5, 1)),
+    layers.Conv2D(3, 3, activation="relu"),
+    layers.Flatten(),
+    layers.Dense(4),
+])
+model.compile(loss="mean_squared_error", optimizer="sgd")
+)py");
+}
+
+TEST(Gradient, BinaryCrossentropyOnASigmoid) {
+  // binary_crossentropy on a sigmoid output, computed from the logits.
+  checkModel("grad_bce", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(5, 5, 1)),
+    layers.Conv2D(3, 3, activation="relu"),
+    layers.Flatten(),
+    layers.Dense(2, activation="sigmoid"),
+])
+model.compile(loss="binary_crossentropy", optimizer="sgd")
+)py");
+}
+
+TEST(Gradient, ActivationsFromTheTable) {
+  // The unary activations differentiate through the shared table: each
+  // layer below uses one (leaky_relu with its slope).
+  checkModel("grad_activations", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(6,)),
+    layers.Dense(6, activation="tanh"),
+    layers.Dense(6, activation="sigmoid"),
+    layers.Dense(6, activation="elu"),
+    layers.Dense(6, activation="gelu"),
+    layers.Dense(6, activation="softplus"),
+    layers.LeakyReLU(negative_slope=0.2),
+    layers.Dense(6, activation="swish"),
+    layers.Dense(3, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py");
+}
+
 TEST(Gradient, AdamFirstStepMatchesKeras) {
   const std::string script = std::string(kHeader) + R"py(
 model = keras.Sequential([
