@@ -1,5 +1,6 @@
 //===- TrainingSetup.cpp - Model -> training plans, shared by tools -------===//
 #include "tools/TrainingSetup.h"
+#include "tools/Weights.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 #include "runtime/exec/Checkpoint.h"
@@ -118,32 +119,6 @@ buildTrainingPrograms(const CommandLine &cl, ModuleOp module,
   return out;
 }
 
-/// An MLIR attribute as JSON (initializer configs).
-static nlohmann::json toJson(Attribute a) {
-  // The order of tools/Weights.cpp's copy, so both make the same configs.
-  if (auto i = a.dyn_cast<IntegerAttr>())
-    return i.getInt();
-  if (auto f = a.dyn_cast<FloatAttr>())
-    return f.getValueAsDouble();
-  if (auto s = a.dyn_cast<StringAttr>())
-    return s.getValue().str();
-  if (auto b = a.dyn_cast<BoolAttr>())
-    return b.getValue();
-  if (auto arr = a.dyn_cast<ArrayAttr>()) {
-    nlohmann::json j = nlohmann::json::array();
-    for (Attribute x : arr)
-      j.push_back(toJson(x));
-    return j;
-  }
-  if (auto d = a.dyn_cast<DictionaryAttr>()) {
-    nlohmann::json j = nlohmann::json::object();
-    for (NamedAttribute n : d)
-      j[n.getName().str()] = toJson(n.getValue());
-    return j;
-  }
-  return nullptr;
-}
-
 nlohmann::json weightManifest(ModuleOp module) {
   nlohmann::json out = nlohmann::json::array();
   std::set<std::string> seen;
@@ -153,7 +128,7 @@ nlohmann::json weightManifest(ModuleOp module) {
       return;
     nlohmann::json init = {{"class_name", w.initializer().str()}};
     if (auto c = w.initializer_config())
-      init["config"] = toJson(*c);
+      init["config"] = attributeToJson(*c);
     auto shape = w.getType().cast<RankedTensorType>().getShape();
     out.push_back({{"name", name},
                    {"shape", std::vector<int64_t>(shape.begin(), shape.end())},

@@ -12,26 +12,26 @@ using namespace kiln::runtime;
 
 namespace kiln {
 
-/// An MLIR attribute as JSON (for initializer configs).
-static nlohmann::json toJson(Attribute a) {
+nlohmann::json attributeToJson(Attribute a) {
+  // BoolAttr is an IntegerAttr of i1: ask for it first.
+  if (auto b = a.dyn_cast<BoolAttr>())
+    return b.getValue();
   if (auto i = a.dyn_cast<IntegerAttr>())
     return i.getInt();
   if (auto f = a.dyn_cast<FloatAttr>())
     return f.getValueAsDouble();
   if (auto s = a.dyn_cast<StringAttr>())
     return s.getValue().str();
-  if (auto b = a.dyn_cast<BoolAttr>())
-    return b.getValue();
   if (auto arr = a.dyn_cast<ArrayAttr>()) {
     nlohmann::json j = nlohmann::json::array();
     for (Attribute x : arr)
-      j.push_back(toJson(x));
+      j.push_back(attributeToJson(x));
     return j;
   }
   if (auto d = a.dyn_cast<DictionaryAttr>()) {
     nlohmann::json j = nlohmann::json::object();
     for (NamedAttribute n : d)
-      j[n.getName().str()] = toJson(n.getValue());
+      j[n.getName().str()] = attributeToJson(n.getValue());
     return j;
   }
   return nullptr;  // None (UnitAttr)
@@ -50,7 +50,7 @@ Expected<SafetensorsData> initialWeights(ModuleOp module, uint64_t seed) {
       return;
     nlohmann::json cfg = {{"class_name", w.initializer().str()}};
     if (auto c = w.initializer_config())
-      cfg["config"] = toJson(*c);
+      cfg["config"] = attributeToJson(*c);
     Expected<Initializer> init = initializerFromKeras(cfg);
     if (!init.ok()) {
       status = init.status().withContext("weight '" + w.name().str() + "'");

@@ -14,7 +14,13 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <nlohmann/json.hpp>
+
 namespace kiln {
+
+/// An MLIR attribute as JSON (initializer configs): bools, integers,
+/// floats, strings, arrays and dictionaries; anything else is null.
+nlohmann::json attributeToJson(mlir::Attribute a);
 
 /// Initial values of every weight of `module`, named as Keras names them.
 runtime::Expected<runtime::SafetensorsData> initialWeights(mlir::ModuleOp module,
