@@ -206,37 +206,37 @@ LogicalResult BuildTrainStepPass::attachLoss(FuncOp fn, Value output,
   std::string kind = canonical(config.loss);
   Location loc = output.getLoc();
   // Cross-entropies on a softmax or sigmoid output are computed from the
-  // logits, stably, as Keras does.
+  // logits, stably, as Keras does: the activation goes, a fused loss op on
+  // its input comes.
+  auto fromLogits = [&](auto activation, auto lossType,
+                        const char *requirement) -> LogicalResult {
+    using ActivationOp = decltype(activation);
+    using LossOp = decltype(lossType);
+    auto act = output.getDefiningOp<ActivationOp>();
+    if (!act || type.getRank() != 2)
+      return fn.emitError(requirement);
+    auto op = createInferred<LossOp>(b, act.getLoc(), 2, act.input(), targets);
+    if (!op)
+      return failure();
+    lossOp = op;
+    loss = op.loss();
+    correct = op.correct();
+    return success();
+  };
   if (kind == "categoricalcrossentropy" ||
       kind == "sparsecategoricalcrossentropy") {
+    const char *need = "cross-entropy training needs the model to end in "
+                       "softmax over the classes";
     auto softmax = output.getDefiningOp<SoftmaxOp>();
-    if (!softmax || type.getRank() != 2 ||
-        normalizeAxis(static_cast<int64_t>(softmax.axis()), 2) != 1)
-      return fn.emitError("cross-entropy training needs the model to end in "
-                          "softmax over the classes");
-    auto op = createInferred<SoftmaxCrossEntropyOp>(b, softmax.getLoc(), 2,
-                                                    softmax.input(), targets);
-    if (!op)
-      return failure();
-    lossOp = op;
-    loss = op.loss();
-    correct = op.correct();
-    return success();
+    if (softmax && normalizeAxis(static_cast<int64_t>(softmax.axis()),
+                                 type.getRank()) != type.getRank() - 1)
+      return fn.emitError(need);
+    return fromLogits(SoftmaxOp(), SoftmaxCrossEntropyOp(), need);
   }
-  if (kind == "binarycrossentropy") {
-    auto sigmoid = output.getDefiningOp<SigmoidOp>();
-    if (!sigmoid || type.getRank() != 2)
-      return fn.emitError("binary_crossentropy training needs the model to "
-                          "end in a sigmoid, (batch, outputs)");
-    auto op = createInferred<SigmoidCrossEntropyOp>(b, sigmoid.getLoc(), 2,
-                                                    sigmoid.input(), targets);
-    if (!op)
-      return failure();
-    lossOp = op;
-    loss = op.loss();
-    correct = op.correct();
-    return success();
-  }
+  if (kind == "binarycrossentropy")
+    return fromLogits(SigmoidOp(), SigmoidCrossEntropyOp(),
+                      "binary_crossentropy training needs the model to end "
+                      "in a sigmoid, (batch, outputs)");
   // mean_squared_error on whatever the model outputs; accuracy as Keras's
   // categorical accuracy.
   if (type.getRank() != 2 || type.getShape()[1] < 2)
