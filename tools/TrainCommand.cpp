@@ -11,6 +11,7 @@
 #include "codegen/ir/KernelLibrary.h"
 #include "codegen/tune/ScheduleDB.h"
 #include "runtime/exe/TrainDriver.h"
+#include "runtime/exe/TrainFlags.h"
 #include "runtime/exec/Checkpoint.h"
 #include "runtime/exec/PlanModel.h"
 #include "runtime/train/Trainer.h"
@@ -76,11 +77,6 @@ Expected<SafetensorsData> loadModelWeights(mlir::ModuleOp module,
 } // namespace
 
 int runTrain(const CommandLine &cl) {
-  std::string error;
-  auto seed = cl.getInt("--seed", 0, error);
-  auto limit = seed ? cl.getInt("--limit", -1, error) : std::nullopt;
-  if (!seed || !limit)
-    return fail(error);
   mlir::MLIRContext ctx;
   llvm::SourceMgr sm;
   auto model = loadModel(cl.positional[0], ctx, sm, llvm::errs());
@@ -90,36 +86,20 @@ int runTrain(const CommandLine &cl) {
 
   // Settings: the script's fit() call, then flags.
   FitDefaults d = fitDefaults(module);
-  auto epochs = cl.getInt("--epochs", d.epochs, error);
-  auto batch = epochs ? cl.getInt("--batch-size", d.batchSize, error) : std::nullopt;
-  auto split = batch ? cl.getFloat("--validation-split", d.validationSplit, error)
-                     : std::nullopt;
-  if (!epochs || !batch || !split)
+  std::string error;
+  auto settings = exe::trainSettingsFromFlags(
+      cl, {d.dataset, d.epochs, d.batchSize, d.validationSplit, 0,
+           model->built.name},
+      error);
+  if (!settings)
     return fail(error);
-  exe::TrainSettings s;
-  s.data = cl.get("--data", d.dataset);
-  s.testData = cl.get("--test-data");
-  s.limit = *limit;
-  s.epochs = *epochs;
-  s.batchSize = *batch;
-  s.validationSplit = *split;
-  s.shuffle = !cl.has("--no-shuffle");
-  s.seed = *seed;
-  s.dropoutSeed = *seed;
-  s.weights = cl.get("--weights");
-  s.checkpoint = cl.get("--checkpoint");
-  s.resume = cl.has("--resume");
-  s.history = cl.get("--history");
-  s.plot = cl.get("--plot");
-  s.save = cl.get("--save");
-  s.plotTitle = "kiln train " + model->built.name;
-  s.model = model->built.name;
+  exe::TrainSettings &s = *settings;
 
   std::optional<TrainingPrograms> programs;
   std::unique_ptr<KernelLibrary> lib;
   exe::TrainingHooks hooks;
   hooks.prepare = [&]() -> Status {
-    programs = buildTrainingPrograms(cl, module, sm, *seed);
+    programs = buildTrainingPrograms(cl, module, sm, s.seed);
     if (!programs)
       return makeError("could not build the training step (see above)");
     auto schedules = tune::scheduleLookupFor(cl.get("--schedules"));

@@ -10,6 +10,7 @@
 #include "runtime/exe/CompiledModel.h"
 #include "runtime/exe/Embedded.h"
 #include "runtime/exe/TrainDriver.h"
+#include "runtime/exe/TrainFlags.h"
 #include "runtime/exec/HalideErrors.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/train/TrainingData.h"
@@ -86,38 +87,19 @@ std::string usage(const char *argv0, const exe::CompiledModel &m) {
 int runTrain(const exe::CompiledModel &m, const CommandLine &cl) {
   const exe::CompileDefaults &d = m.defaults();
   std::string error;
-  auto seed = cl.getInt("--seed", d.seed, error);
-  auto limit = seed ? cl.getInt("--limit", -1, error) : std::nullopt;
-  auto epochs = limit ? cl.getInt("--epochs", d.epochs, error) : std::nullopt;
-  auto batch = epochs ? cl.getInt("--batch-size", d.batchSize, error) : std::nullopt;
-  auto split = batch ? cl.getFloat("--validation-split", d.validationSplit, error)
-                     : std::nullopt;
-  if (!split)
+  exe::TrainFlagDefaults defaults{d.dataset, d.epochs, d.batchSize,
+                                  d.validationSplit,
+                                  static_cast<int64_t>(d.seed), d.model};
+  auto settings = exe::trainSettingsFromFlags(cl, defaults, error);
+  if (!settings)
     return fail(error);
-  if (*seed < 0)
-    return fail("--seed must not be negative");
-  exe::TrainSettings s;
-  s.data = cl.get("--data", d.dataset);
-  s.testData = cl.get("--test-data");
-  s.limit = *limit;
-  s.epochs = *epochs;
-  s.batchSize = *batch;
-  s.validationSplit = *split;
-  s.shuffle = !cl.has("--no-shuffle");
-  s.seed = *seed;
+  exe::TrainSettings &s = *settings;
+  // The masks were compiled in: --seed moves the weights and the shuffling.
   s.dropoutSeed = d.seed;
-  if (uint64_t(*seed) != d.seed && d.hasDropout)
+  if (s.seed != d.seed && d.hasDropout)
     std::cerr << "note: dropout masks stay keyed by the compile's seed " << d.seed
-              << " (kiln compile --seed); --seed " << *seed
+              << " (kiln compile --seed); --seed " << s.seed
               << " sets the initial weights and the shuffling\n";
-  s.weights = cl.get("--weights");
-  s.checkpoint = cl.get("--checkpoint");
-  s.resume = cl.has("--resume");
-  s.history = cl.get("--history");
-  s.plot = cl.get("--plot");
-  s.save = cl.get("--save");
-  s.plotTitle = "kiln train " + d.model;
-  s.model = d.model;
   exe::TrainingHooks hooks;
   hooks.checkpointShapes = [&] { return m.trainWeightShapes(); };
   hooks.initialWeights = [&](uint64_t seed) { return m.initialWeights(seed); };
