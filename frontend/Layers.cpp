@@ -404,25 +404,34 @@ bool lowerConcatenate(LayerEmitter &e, ArrayRef<Value> in,
 
 // --- The table ------------------------------------------------------------
 
+/// What Conv2D and Dense share after their own leading parameters: the
+/// activation, the kernel and bias with their initializers, regularizers
+/// and constraints (Keras 3's order).
+std::vector<Param> withKernelAndBias(std::vector<Param> leading) {
+  std::vector<Param> shared = {
+      {"activation", N()},
+      {"use_bias", B(true)},
+      {"kernel_initializer", S("glorot_uniform")},
+      {"bias_initializer", S("zeros")},
+      {"kernel_regularizer", N()},
+      {"bias_regularizer", N()},
+      {"activity_regularizer", N()},
+      {"kernel_constraint", N()},
+      {"bias_constraint", N()},
+      {"lora_rank", N()},
+      {"lora_alpha", N()}};
+  leading.insert(leading.end(), shared.begin(), shared.end());
+  return leading;
+}
+
 std::vector<Param> convParams() {
-  return {req("filters"),
-          req("kernel_size"),
-          {"strides", P2(1, 1)},
-          {"padding", S("valid")},
-          {"data_format", N()},
-          {"dilation_rate", P2(1, 1)},
-          {"groups", I(1)},
-          {"activation", N()},
-          {"use_bias", B(true)},
-          {"kernel_initializer", S("glorot_uniform")},
-          {"bias_initializer", S("zeros")},
-          {"kernel_regularizer", N()},
-          {"bias_regularizer", N()},
-          {"activity_regularizer", N()},
-          {"kernel_constraint", N()},
-          {"bias_constraint", N()},
-          {"lora_rank", N()},
-          {"lora_alpha", N()}};
+  return withKernelAndBias({req("filters"),
+                            req("kernel_size"),
+                            {"strides", P2(1, 1)},
+                            {"padding", S("valid")},
+                            {"data_format", N()},
+                            {"dilation_rate", P2(1, 1)},
+                            {"groups", I(1)}});
 }
 
 std::vector<Param> poolParams() {
@@ -440,21 +449,7 @@ const std::map<std::string, LayerDef> &table() {
   static const std::map<std::string, LayerDef> t = [] {
     std::vector<LayerDef> defs = {
         {"Conv2D", convParams(), 1, lowerConv2D},
-        {"Dense",
-         {req("units"),
-          {"activation", N()},
-          {"use_bias", B(true)},
-          {"kernel_initializer", S("glorot_uniform")},
-          {"bias_initializer", S("zeros")},
-          {"kernel_regularizer", N()},
-          {"bias_regularizer", N()},
-          {"activity_regularizer", N()},
-          {"kernel_constraint", N()},
-          {"bias_constraint", N()},
-          {"lora_rank", N()},
-          {"lora_alpha", N()}},
-         1,
-         lowerDense},
+        {"Dense", withKernelAndBias({req("units")}), 1, lowerDense},
         {"MaxPooling2D", poolParams(), 1, lowerPool2D<nn::MaxPool2DOp>},
         {"AveragePooling2D", poolParams(), 1, lowerPool2D<nn::AvgPool2DOp>},
         {"GlobalAveragePooling2D", globalPoolParams(), 1,
