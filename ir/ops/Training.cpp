@@ -16,20 +16,36 @@ namespace kiln::nn {
 FailureOr<bool> readWindowPadding(Operation *op, StringRef padding);
 }
 
+/// The window attributes the two conv gradients share with conv2d: a pair
+/// (the input size or the kernel size), strides, dilation, padding.
+template <typename OpTy>
+static LogicalResult readConvGradAttrs(OpTy op, ArrayAttr pair,
+                                       StringRef pairName,
+                                       SmallVectorImpl<int64_t> &sizes,
+                                       SmallVectorImpl<int64_t> &st,
+                                       SmallVectorImpl<int64_t> &dil,
+                                       bool &same) {
+  if (failed(readInts(op, pair, pairName, 2, 1, sizes)) ||
+      failed(readInts(op, op.strides(), "strides", 2, 1, st)) ||
+      failed(readInts(op, op.dilation(), "dilation", 2, 1, dil)) ||
+      failed(readWindowPadding(op, op.padding())))
+    return failure();
+  same = op.padding() == "same";
+  return success();
+}
+
 LogicalResult
 Conv2DBackpropInputOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   if (failed(expectRank(*this, 0, "output_grad", 4)) ||
       failed(expectRank(*this, 1, "kernel", 4)))
     return failure();
   SmallVector<int64_t, 2> size, st, dil;
-  if (failed(readInts(*this, input_size(), "input_size", 2, 1, size)) ||
-      failed(readInts(*this, strides(), "strides", 2, 1, st)) ||
-      failed(readInts(*this, dilation(), "dilation", 2, 1, dil)) ||
-      failed(readWindowPadding(*this, padding())))
+  bool same;
+  if (failed(readConvGradAttrs(*this, input_size(), "input_size", size, st,
+                               dil, same)))
     return failure();
   auto dy = operandType(*this, 0).getShape();
   auto k = operandType(*this, 1).getShape();
-  bool same = padding() == "same";
   if (windowOutputSize(size[0], k[0], st[0], dil[0], same) != dy[1] ||
       windowOutputSize(size[1], k[1], st[1], dil[1], same) != dy[2] ||
       dy[3] != k[3])
@@ -46,14 +62,12 @@ Conv2DBackpropFilterOp::inferResultTypes(SmallVectorImpl<Type> &types) {
       failed(expectRank(*this, 1, "output_grad", 4)))
     return failure();
   SmallVector<int64_t, 2> ks, st, dil;
-  if (failed(readInts(*this, kernel_size(), "kernel_size", 2, 1, ks)) ||
-      failed(readInts(*this, strides(), "strides", 2, 1, st)) ||
-      failed(readInts(*this, dilation(), "dilation", 2, 1, dil)) ||
-      failed(readWindowPadding(*this, padding())))
+  bool same;
+  if (failed(readConvGradAttrs(*this, kernel_size(), "kernel_size", ks, st,
+                               dil, same)))
     return failure();
   auto x = operandType(*this, 0).getShape();
   auto dy = operandType(*this, 1).getShape();
-  bool same = padding() == "same";
   if (windowOutputSize(x[1], ks[0], st[0], dil[0], same) != dy[1] ||
       windowOutputSize(x[2], ks[1], st[1], dil[1], same) != dy[2])
     return emitOpError("output_grad ")
