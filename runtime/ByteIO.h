@@ -19,7 +19,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,29 @@ Expected<std::unique_ptr<ByteSource>> openFileSource(const std::string &path);
 /// A source over `size` bytes at `data`, which must outlive it; `name` is
 /// used in messages.
 std::unique_ptr<ByteSource> makeMemorySource(const void *data, size_t size, std::string name);
+
+/// Runs the format reader `read` on `source`. An exception that escapes it
+/// (out of memory for a hostile size, a bug) becomes an error naming the file
+/// rather than an abort.
+template <typename T, typename Reader>
+Expected<T> readGuarded(const ByteSource &source, Reader read) {
+  try {
+    return read(source);
+  } catch (const std::bad_alloc &) {
+    return makeError(source.name(), ": out of memory while reading");
+  } catch (const std::exception &e) {
+    return makeError(source.name(), ": internal error while reading: ", e.what());
+  }
+}
+
+/// Opens the file at `path` and runs `read` on it, guarded as above.
+template <typename T, typename Reader>
+Expected<T> readFileGuarded(const std::string &path, Reader read) {
+  Expected<std::unique_ptr<ByteSource>> source = openFileSource(path);
+  if (!source)
+    return source.status();
+  return readGuarded<T>(**source, read);
+}
 
 /// Reads the whole file at `path`; an error if it is larger than `maxBytes`.
 Expected<std::vector<uint8_t>> readWholeFile(const std::string &path, uint64_t maxBytes);

@@ -233,18 +233,11 @@ Expected<std::vector<uint8_t>> gzipBytes(const std::vector<uint8_t> &raw) {
 } // namespace
 
 Expected<Tensor> readIdx(const ByteSource &source) {
-  try {
-    return readImpl(source);
-  } catch (const std::bad_alloc &) {
-    return makeError(source.name(), ": out of memory while reading");
-  }
+  return readGuarded<Tensor>(source, readImpl);
 }
 
 Expected<Tensor> readIdx(const std::string &path) {
-  Expected<std::unique_ptr<ByteSource>> source = openFileSource(path);
-  if (!source)
-    return source.status();
-  return readIdx(**source);
+  return readFileGuarded<Tensor>(path, readImpl);
 }
 
 Expected<std::vector<uint8_t>> serializeIdx(const Tensor &tensor, bool gzip) {

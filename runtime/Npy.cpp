@@ -346,20 +346,11 @@ const char *npyDescr(DType dtype) {
 }
 
 Expected<Tensor> readNpy(const ByteSource &source) {
-  try {
-    return readImpl(source);
-  } catch (const std::bad_alloc &) {
-    return makeError(source.name(), ": out of memory while reading");
-  } catch (const std::exception &e) {
-    return makeError(source.name(), ": internal error while reading: ", e.what());
-  }
+  return readGuarded<Tensor>(source, readImpl);
 }
 
 Expected<Tensor> readNpy(const std::string &path) {
-  Expected<std::unique_ptr<ByteSource>> source = openFileSource(path);
-  if (!source)
-    return source.status();
-  return readNpy(**source);
+  return readFileGuarded<Tensor>(path, readImpl);
 }
 
 Expected<std::vector<uint8_t>> serializeNpy(const Tensor &tensor) {

@@ -288,20 +288,11 @@ std::optional<DType> parseSafetensorsDType(const std::string &name) {
 }
 
 Expected<SafetensorsData> readSafetensors(const ByteSource &source) {
-  try {
-    return readImpl(source);
-  } catch (const std::bad_alloc &) {
-    return makeError(source.name(), ": out of memory while reading");
-  } catch (const std::exception &e) {
-    return makeError(source.name(), ": internal error while reading: ", e.what());
-  }
+  return readGuarded<SafetensorsData>(source, readImpl);
 }
 
 Expected<SafetensorsData> readSafetensors(const std::string &path) {
-  Expected<std::unique_ptr<ByteSource>> source = openFileSource(path);
-  if (!source)
-    return source.status();
-  return readSafetensors(**source);
+  return readFileGuarded<SafetensorsData>(path, readImpl);
 }
 
 Expected<std::vector<uint8_t>> serializeSafetensors(const SafetensorsData &data) {
