@@ -37,6 +37,10 @@ void to_json(nlohmann::json &j, const Schedule &s) {
     j["gpu_tile_x"] = s.gpuTileX;
   if (!s.gpuComputeAt.empty())
     j["gpu_compute_at"] = s.gpuComputeAt;
+  if (s.gpuRegisterTile)
+    j["gpu_register_tile"] = s.gpuRegisterTile;
+  if (!s.gpuShared.empty())
+    j["gpu_shared"] = s.gpuShared;
 }
 
 void from_json(const nlohmann::json &j, Schedule &s) {
@@ -59,6 +63,8 @@ void from_json(const nlohmann::json &j, Schedule &s) {
   get("gpu_threads", s.gpuThreads);
   get("gpu_tile_x", s.gpuTileX);
   get("gpu_compute_at", s.gpuComputeAt);
+  get("gpu_register_tile", s.gpuRegisterTile);
+  get("gpu_shared", s.gpuShared);
 }
 
 std::string scheduleToJson(const Schedule &s) {

@@ -65,6 +65,14 @@ struct Schedule {
   /// computed Func is computed: "thread" (in the consumer's GPU thread, its
   /// accumulator in registers) or "root" (its own kernel launch, default).
   std::string gpuComputeAt;
+  /// Convolutions (forward, backprop input): output channels each GPU
+  /// thread computes, their accumulators in registers (0: one; the applied
+  /// tile divides the channel count). A non-zero tile switches the family
+  /// to 2-D pixel blocks of gpuTileX (default 8) columns.
+  int gpuRegisterTile = 0;
+  /// Convolutions: "input" stages each block's input window in GPU shared
+  /// memory (when it fits in 40 KB); "" reads it from global memory.
+  std::string gpuShared;
 
   bool operator==(const Schedule &o) const;
 };
