@@ -4,7 +4,8 @@
 // finite differences of its scalar reference, that the Halide columns match
 // the scalar ones (one kernel evaluating every row), that broadcasting,
 // scalar inputs, batch-norm inference and a multi-output Adam update (also
-// in place) match plain loops, and that the dropout mask is reproducible,
+// in place; also with flattened schedules, every vector width) match plain
+// loops, and that the dropout mask is reproducible,
 // changes with the step and keeps about 1 - rate of the elements.
 //
 //===----------------------------------------------------------------------===//
@@ -199,6 +200,49 @@ TEST(Elementwise, AdamUpdateInPlace) {
   EXPECT_EQ(inPlace[0], got[0]);
   EXPECT_EQ(inPlace[1], got[1]);
   EXPECT_EQ(inPlace[2], got[2]);
+}
+
+/// The default schedule flattens constant-extent axes: a weight-shaped
+/// Adam update whose last axis is narrower than a vector ([1601, 11]:
+/// 17611 points, 3 parallel chunks with a guarded tail) and a batched
+/// program flattened per image, under every vector width and with and
+/// without parallel loops, against plain loops and in place.
+TEST(Elementwise, FlattenedSchedulesMatchReference) {
+  KernelSpec s = adamSpec({1601, 11});
+  std::vector<Tensor> in = randomInputs(s, 1);
+  in[3] = randomTensor(in[3].size(), 9, 0.f, 1.f); // v >= 0
+  in[4] = {1e-3f}, in[5] = {0.9f}, in[6] = {0.999f}, in[7] = {1e-7f};
+  std::vector<Tensor> ref = reference::elementwise(s, 1, in);
+  ElementwiseProgram p;
+  int x = p.input("x"), y = p.input("y");
+  p.output("z", p.op(EwOp::Add, p.op(EwOp::Mul, x, y), p.constant(0.25f)));
+  KernelSpec b = KernelSpec::elementwise("batched", {-1, 3, 7}, p);
+  Halide::Target t = kiln::codegen::hostTarget();
+  for (int vec : {4, 16, 64})
+    for (const char *par : {"n", "none"}) {
+      Schedule sc = defaultScheduleFor(s, t);
+      sc.vectorWidth = vec;
+      sc.parallel = par;
+      JitKernel k(s, sc, t);
+      std::vector<Tensor> got = runMixed(k, 1, in);
+      ASSERT_EQ(got.size(), 3u);
+      for (int i = 0; i < 3; ++i)
+        EXPECT_LE(relError(got[i], ref[i]), kTolerance) << vec << par << i;
+      std::vector<Tensor> inPlace = runMixed(k, 1, in, {0, 2, 3});
+      for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(inPlace[i], got[i]) << vec << par << i;
+      Schedule sb = defaultScheduleFor(b, t);
+      sb.vectorWidth = vec;
+      sb.parallel = par;
+      JitKernel kb(b, sb, t);
+      for (int batch : {1, 5}) {
+        std::vector<Tensor> bin = randomInputs(b, batch);
+        EXPECT_LE(relError(runMixed(kb, batch, bin)[0],
+                           reference::elementwise(b, batch, bin)[0]),
+                  kTolerance)
+            << vec << par << batch;
+      }
+    }
 }
 
 /// y = x * keep / (1 - rate), mask = keep; seed/step are Int32 here and
