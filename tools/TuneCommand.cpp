@@ -171,6 +171,18 @@ int runTune(const CommandLine &cl) {
   } catch (const std::exception &e) {
     return fail("unknown target '" + targetName + "'");
   }
+  if (target.has_gpu_feature()) {
+    // GPU kernels cannot run in this process (a GPU driver's LLVM next to
+    // Halide's); their candidates would be timed in child executables.
+    std::string problem = gpuDriverProblem(targetName);
+    if (!problem.empty())
+      return fail("kiln tune " + problem);
+    return fail("kiln tune --target " + targetName +
+                ": timing GPU schedules is not implemented yet (GPU kernels "
+                "cannot run inside kiln's process; they would be timed in "
+                "compiled child executables). kiln compile/train/run --target " +
+                targetName + " use the GPU default schedules");
+  }
   auto loaded = tune::ScheduleDB::load(dbPath);
   if (!loaded.ok())
     return fail(loaded.status().message());
@@ -252,7 +264,7 @@ int runTune(const CommandLine &cl) {
         figure(alt("Li2018"), e->flops).c_str(),
         figure(e->timeMs, e->flops).c_str(), e->speedup());
   }
-  auto rounds = cl.getInt("--step-rounds", 30, error);
+  auto rounds = cl.getInt("--step-rounds", 200, error);
   if (!rounds)
     return fail(error);
   auto step = tune::timeStep(program->plan, program->kernels, weights, *batch,
@@ -260,13 +272,19 @@ int runTune(const CommandLine &cl) {
   if (!step.ok())
     return fail(step.status().message());
   llvm::outs() << fmt(
-      "\n%s step (AOT kernels, batch %lld, median of %d interleaved runs): "
-      "default %.3f ms, tuned %.3f ms, %.3fx (fastest: %.3f vs %.3f ms, "
-      "%.3fx)\n",
+      "\n%s step (AOT kernels, batch %lld, %d threads, %d rounds of "
+      "default and tuned interleaved ABBA after warm-up):\n"
+      "  default %.3f ms (IQR %.3f, fastest %.3f), tuned %.3f ms (IQR %.3f, "
+      "fastest %.3f)\n"
+      "  speedup %.3fx by the medians, 95%% bootstrap interval %.3fx - "
+      "%.3fx%s\n",
       training ? "training" : "inference", static_cast<long long>(*batch),
-      step->rounds, step->defaultMs, step->tunedMs,
-      step->defaultMs / step->tunedMs, step->defaultMinMs, step->tunedMinMs,
-      step->defaultMinMs / step->tunedMinMs);
+      step->threads, step->rounds, step->defaultMs, step->defaultIqrMs,
+      step->defaultMinMs, step->tunedMs, step->tunedIqrMs, step->tunedMinMs,
+      step->ratio, step->ratioLow, step->ratioHigh,
+      step->ratioLow > 1    ? " (faster)"
+      : step->ratioHigh < 1 ? " (slower)"
+                            : " (within noise)");
   return 0;
 }
 

@@ -103,7 +103,7 @@ const std::vector<Command> &commands() {
         {"--batch-size", true, "batch to tune at (default: the script's fit, else 128)"},
         {"--no-autoschedulers", false, "skip Halide's autoschedulers"},
         {"--autoscheduler-limit", true, "time limit per autoscheduler run (default 60s)"},
-        {"--step-rounds", true, "steps timed per side for --report (default 30)"},
+        {"--step-rounds", true, "steps timed per side for --report (default 200)"},
         {"--seed", true, "seed of weights, data and search (default 0)"}},
        runTune},
       {"compile",

@@ -17,6 +17,9 @@
 //      vectors (contiguous in co) and broadcasts tileX input scalars.
 //   3. Batch images run in parallel (Halide's thread pool); padded inputs are
 //      staged once per image so the inner loop has no select.
+//   Schedule::tileY > 1 (tuner only) also tiles tileY output rows (pooled
+//   rows when a pool is fused) into the register tile, for taller, narrower
+//   tiles (e.g. 2 vectors x 2 columns x 4 conv rows).
 // Measured on the 2-thread AVX-512 host (AMD EPYC, batch 128, medians, see
 // docs/PERFORMANCE.md): conv2 13x13x32->64 3x3: 4x5 tile; conv1 28x28x1->32
 // 3x3: cin = 1 leaves 9 FMAs per output, so a 2x8 tile is used.
@@ -110,6 +113,14 @@ void scheduleConv2D(Conv2DFuncs &f, const KernelSpec &s, const Schedule &sc) {
   int vec = fitVector(sc.vectorWidth, cout);
   int tc = std::max(1, std::min(sc.tileChannels, cout / vec));
   int tx = s.fusedPool.enabled ? 1 : std::max(1, std::min(sc.tileX, ow));
+  int oh = s.outH().out;
+  if (s.fusedPool.enabled)
+    oh = windowDim(oh, s.fusedPool.poolH, s.fusedPool.strideH, 1,
+                   Padding::Valid)
+             .out;
+  int ty = std::max(1, std::min(sc.tileY, oh));
+  Var yo("yo"), yi("yi");
+  Var py = ty > 1 ? yo : y; // the row loop "y" parallelises
 
   if (sc.computeAt == "root") {
     f.conv.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);
@@ -117,11 +128,14 @@ void scheduleConv2D(Conv2DFuncs &f, const KernelSpec &s, const Schedule &sc) {
     f.output.vectorize(c, vec, TailStrategy::ShiftInwards);
   } else {
     f.output.split(c, co, ci, vec * tc, TailStrategy::ShiftInwards)
-        .split(x, xo, xi, tx, TailStrategy::ShiftInwards)
-        .reorder(ci, xi, xo, co, y, n)
-        .vectorize(ci, vec)
-        .unroll(ci)
-        .unroll(xi);
+        .split(x, xo, xi, tx, TailStrategy::ShiftInwards);
+    if (ty > 1)
+      f.output.split(y, yo, yi, ty, TailStrategy::ShiftInwards)
+          .reorder(ci, xi, yi, xo, co, yo, n)
+          .unroll(yi);
+    else
+      f.output.reorder(ci, xi, xo, co, y, n);
+    f.output.vectorize(ci, vec).unroll(ci).unroll(xi);
     f.conv.compute_at(f.output, xo)
         .vectorize(c, vec)
         .unroll(c)
@@ -139,7 +153,7 @@ void scheduleConv2D(Conv2DFuncs &f, const KernelSpec &s, const Schedule &sc) {
   if (sc.parallel == "n" || sc.parallel == "ny")
     f.output.parallel(n);
   if (sc.parallel == "y" || sc.parallel == "ny")
-    f.output.parallel(y);
+    f.output.parallel(sc.computeAt == "root" ? y : py);
 
   if (f.needsPadding) {
     int pv = fitVector(vec, s.channels);

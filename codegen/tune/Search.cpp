@@ -2,7 +2,8 @@
 //
 // 1. Time the default (it seeds the population and is the reference).
 // 2. Try each autoscheduler (guarded by a child process and a time limit).
-// 3. Until the budget is spent or the space is exhausted: pick a parent by
+// 3. (Kernels of 0.1 ms or more: without one-thread schedules.)
+//    Until the budget is spent or the space is exhausted: pick a parent by
 //    a tournament of two among the population (the 8 fastest correct
 //    schedules), mutate one knob (30%: two) to a neighbouring value (70%)
 //    or any other value, skip schedules already tried, evaluate (compile,
@@ -16,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/tune/Search.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -69,6 +71,7 @@ std::vector<Knob> scheduleSpace(const KernelSpec &spec) {
     k.push_back({"tile_channels", range(1, 8)});
     if (!spec.fusedPool.enabled)
       k.push_back({"tile_x", range(1, 16)});
+    k.push_back({"tile_y", spec.fusedPool.enabled ? ints({1, 2}) : range(1, 4)});
     k.push_back({"unroll_reduction", ints({1, 2, 4, 8})});
     k.push_back({"parallel", strs({"n", "y", "ny"})});
     k.push_back({"compute_at", strs({"tile", "root"})});
@@ -130,6 +133,18 @@ std::vector<Knob> scheduleSpace(const KernelSpec &spec) {
     break;
   }
   return k;
+}
+
+std::vector<Knob> multiThreadedOnly(std::vector<Knob> knobs) {
+  for (Knob &k : knobs) {
+    json serial = k.field == "parallel" ? json("none")
+                  : k.field == "rfactor" ? json(false)
+                                         : json();
+    if (!serial.is_null())
+      k.values.erase(std::remove(k.values.begin(), k.values.end(), serial),
+                     k.values.end());
+  }
+  return knobs;
 }
 
 const std::vector<std::string> &autoschedulerNames() {
@@ -268,6 +283,8 @@ ScheduleEntry searchKernel(KernelBench &bench, const SearchOptions &options,
   }
 
   std::vector<Knob> knobs = scheduleSpace(bench.spec());
+  if (progress.defaultMs >= options.singleThreadBelowMs)
+    knobs = multiThreadedOnly(std::move(knobs));
   std::uniform_real_distribution<double> unit(0, 1);
   int duplicates = 0;
   while (!knobs.empty() && !stopped() &&

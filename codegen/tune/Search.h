@@ -32,6 +32,10 @@ struct Knob {
 /// The knobs spec's family reads (see codegen/kernels/<Family>.cpp).
 std::vector<Knob> scheduleSpace(const codegen::KernelSpec &spec);
 
+/// knobs without the values that run a kernel on one thread (parallel
+/// "none", rfactor false: the batch summed serially).
+std::vector<Knob> multiThreadedOnly(std::vector<Knob> knobs);
+
 /// The autoschedulers the tuner tries, in order.
 const std::vector<std::string> &autoschedulerNames();
 
@@ -66,6 +70,13 @@ struct SearchOptions {
   /// Autoschedulers to try (empty: none) and the time limit of each.
   std::vector<std::string> autoschedulers;
   double autoschedulerTimeLimit = 60;
+  /// One-thread schedules (see multiThreadedOnly) are tried only on kernels
+  /// whose default takes less than this: those are dominated by the thread
+  /// pool's wake-up, while a bigger kernel needs the step's threads, and a
+  /// one-thread schedule that wins while another process holds a core
+  /// (conv2's filter gradient with rfactor false did) is slower in the
+  /// quiet step.
+  double singleThreadBelowMs = 0.1;
   const std::atomic<bool> *stop = nullptr;
   std::function<void(const SearchProgress &)> onProgress;
   /// Called with the entry whenever the best improves, and once at the end.

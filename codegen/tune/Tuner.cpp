@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <thread>
 
 using namespace kiln::codegen;
 using kiln::runtime::Plan;
@@ -277,7 +278,7 @@ tuneJobs(std::vector<TuneJob> &jobs, const Halide::Target &target,
 runtime::Expected<StepTimes>
 timeStep(const Plan &plan, const std::map<std::string, KernelSpec> &kernels,
          const WeightValues &weights, int batch, const std::string &target,
-         const ScheduleLookup &tuned, int rounds) {
+         const ScheduleLookup &tuned, int rounds, int warmup) {
   struct Side {
     std::unique_ptr<KernelLibrary> lib;
     std::unique_ptr<runtime::Executor> exec;
@@ -332,21 +333,55 @@ timeStep(const Plan &plan, const std::map<std::string, KernelSpec> &kernels,
     runtime::Status st = sides[s].exec->run(batch, inPtr, outPtr);
     if (!st.ok())
       return st;
-    for (int w = 0; w < 3; ++w)
-      once(s);
   }
+  for (int w = 0; w < warmup; ++w)
+    for (int s = 0; s < 2; ++s)
+      once(s);
   std::vector<double> t[2];
   for (int r = 0; r < rounds; ++r) {
     int first = r % 2;
     t[first].push_back(once(first));
     t[1 - first].push_back(once(1 - first));
   }
+  return summarizeSteps(t[0], t[1]);
+}
+
+StepTimes summarizeSteps(const std::vector<double> &a,
+                         const std::vector<double> &b, unsigned seed) {
   StepTimes times;
-  times.defaultMs = medianOf(t[0]);
-  times.tunedMs = medianOf(t[1]);
-  times.defaultMinMs = *std::min_element(t[0].begin(), t[0].end());
-  times.tunedMinMs = *std::min_element(t[1].begin(), t[1].end());
-  times.rounds = rounds;
+  size_t n = std::min(a.size(), b.size());
+  times.rounds = static_cast<int>(n);
+  const char *env = std::getenv("HL_NUM_THREADS");
+  times.threads = env && std::atoi(env) > 0
+                      ? std::atoi(env)
+                      : static_cast<int>(std::thread::hardware_concurrency());
+  if (n == 0)
+    return times;
+  auto quantile = [](std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<size_t>(q * (v.size() - 1) + 0.5)];
+  };
+  times.defaultMs = medianOf(a);
+  times.tunedMs = medianOf(b);
+  times.defaultMinMs = *std::min_element(a.begin(), a.end());
+  times.tunedMinMs = *std::min_element(b.begin(), b.end());
+  times.defaultIqrMs = quantile(a, 0.75) - quantile(a, 0.25);
+  times.tunedIqrMs = quantile(b, 0.75) - quantile(b, 0.25);
+  times.ratio = times.defaultMs / times.tunedMs;
+  // Bootstrap: resample rounds (pairs) with replacement.
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, n - 1);
+  std::vector<double> ratios, ra(n), rb(n);
+  for (int k = 0; k < 2000; ++k) {
+    for (size_t i = 0; i < n; ++i) {
+      size_t j = pick(rng);
+      ra[i] = a[j];
+      rb[i] = b[j];
+    }
+    ratios.push_back(medianOf(ra) / medianOf(rb));
+  }
+  times.ratioLow = quantile(ratios, 0.025);
+  times.ratioHigh = quantile(ratios, 0.975);
   return times;
 }
 

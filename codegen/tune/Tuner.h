@@ -89,18 +89,30 @@ tuneJobs(std::vector<TuneJob> &jobs, const Halide::Target &target,
          const TuneOptions &options, ScheduleDB &db);
 
 /// The whole step through the runtime: AOT kernels (KernelLibrary), the
-/// Executor, the same inputs and initial weights. Default and tuned
-/// executors are run alternately; medians of `rounds` steps after warm-up.
+/// Executor, the same inputs and initial weights. After `warmup` steps of
+/// each, default (A) and tuned (B) steps run in rounds ordered ABBA (round
+/// r is AB for even r, BA for odd), so drift and cache effects of the
+/// order fall on both alike.
 struct StepTimes {
   double defaultMs = 0, tunedMs = 0;       ///< medians
   double defaultMinMs = 0, tunedMinMs = 0; ///< fastest step of each
+  /// Interquartile ranges of each side's step times.
+  double defaultIqrMs = 0, tunedIqrMs = 0;
+  /// defaultMs / tunedMs and its 95% bootstrap interval (rounds resampled
+  /// as pairs, 2000 resamples, fixed seed).
+  double ratio = 1, ratioLow = 1, ratioHigh = 1;
   int rounds = 0;
+  int threads = 0; ///< HL_NUM_THREADS, else the hardware threads
 };
+/// The statistics of StepTimes from paired step times (same length).
+StepTimes summarizeSteps(const std::vector<double> &defaultMs,
+                         const std::vector<double> &tunedMs,
+                         unsigned seed = 1);
 runtime::Expected<StepTimes>
 timeStep(const runtime::Plan &plan,
          const std::map<std::string, codegen::KernelSpec> &kernels,
          const WeightValues &weights, int batch, const std::string &target,
-         const ScheduleLookup &tuned, int rounds = 30);
+         const ScheduleLookup &tuned, int rounds = 200, int warmup = 10);
 
 } // namespace kiln::tune
 

@@ -2,7 +2,8 @@
 //
 // Tests that the JIT-compiled Conv2D kernel matches the naive reference on
 // awkward shapes: strides 1/2, valid/same, kernel sizes 1/3/5, dilation 2,
-// channel counts that are not multiples of 16, batches 1 and 7, odd sizes.
+// channel counts that are not multiples of 16, batches 1 and 7, odd sizes;
+// and the tuner's alternatives (root, JSON, row tiles, fused-pool row tiles).
 //
 //===----------------------------------------------------------------------===//
 #include "KernelTestUtil.h"
@@ -58,6 +59,13 @@ TEST(Conv2DSchedules, RootScheduleAndJsonScheduleMatchReference) {
   Schedule fromJson = scheduleFromJson(
       R"({"tile_channels": 2, "tile_x": 3, "parallel": "ny", "store_at": "root"})");
   EXPECT_LE(relError(runKernel(s, 3, in, &fromJson)[0], ref), kTolerance);
+  // Row tiles (tile_y), also not dividing the 4 output rows, parallel "y".
+  for (int ty : {2, 3}) {
+    Schedule rows = defaultSchedule(s);
+    rows.tileY = ty;
+    rows.parallel = "ny";
+    EXPECT_LE(relError(runKernel(s, 3, in, &rows)[0], ref), kTolerance) << ty;
+  }
 }
 
 TEST(Conv2DFusedPool, MatchesConvThenPoolReference) {
@@ -71,6 +79,13 @@ TEST(Conv2DFusedPool, MatchesConvThenPoolReference) {
                                          filters, PoolAttrs());
     Tensor ref = reference::pool2d(pool, 3, conv);
     EXPECT_LE(relError(runKernel(s, 3, in)[0], ref), kTolerance) << filters;
+    // Two pooled rows per register tile (5 pooled rows: a shifted tail).
+    Schedule rows = defaultSchedule(s);
+    rows.tileY = 2;
+    rows.tileChannels = 2;
+    rows.parallel = "y";
+    EXPECT_LE(relError(runKernel(s, 3, in, &rows)[0], ref), kTolerance)
+        << filters;
   }
 }
 

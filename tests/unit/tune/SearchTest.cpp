@@ -44,6 +44,41 @@ TEST(Search, SpaceCoversTheFieldsEachFamilyReads) {
   EXPECT_TRUE(f.count("rfactor_chunk") && f.count("tile_y"));
 }
 
+TEST(Search, MultiThreadedOnlyDropsSerialValues) {
+  KernelSpec filter = tinyConv();
+  filter.family = KernelFamily::Conv2DBackpropFilter;
+  for (const Knob &k : multiThreadedOnly(scheduleSpace(filter))) {
+    for (const nlohmann::json &v : k.values) {
+      EXPECT_FALSE(k.field == "parallel" && v == "none");
+      EXPECT_FALSE(k.field == "rfactor" && v == false);
+    }
+    EXPECT_FALSE(k.values.empty()) << k.field;
+  }
+}
+
+TEST(Search, StepSummaryRatioAndInterval) {
+  // Tuned 10% faster with noise: the interval holds the ratio, above 1.
+  std::vector<double> a, b;
+  for (int i = 0; i < 101; ++i) {
+    double noise = 0.3 * ((i * 37) % 11 - 5) / 5.0;
+    a.push_back(11.0 + noise);
+    b.push_back(10.0 + 0.9 * noise);
+  }
+  StepTimes t = summarizeSteps(a, b);
+  EXPECT_EQ(t.rounds, 101);
+  EXPECT_NEAR(t.ratio, 1.1, 0.02);
+  EXPECT_LE(t.ratioLow, t.ratio);
+  EXPECT_GE(t.ratioHigh, t.ratio);
+  EXPECT_GT(t.ratioLow, 1.0);
+  EXPECT_NEAR(t.defaultMinMs, 10.7, 1e-9);
+  EXPECT_GT(t.defaultIqrMs, 0);
+  // Same distribution: the interval straddles 1.
+  StepTimes same = summarizeSteps(a, a);
+  EXPECT_DOUBLE_EQ(same.ratio, 1.0);
+  EXPECT_LE(same.ratioLow, 1.0);
+  EXPECT_GE(same.ratioHigh, 1.0);
+}
+
 TEST(Search, TinyBudgetFindsAScheduleMatchingTheDefault) {
   KernelSpec spec = tinyConv();
   KernelBench bench(spec, host(), 8, randomInputs(spec, 8, 3));
