@@ -9,6 +9,7 @@
 
 #include "tools/CommandLine.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,28 @@ const std::vector<Command> &commands();
 int fail(const std::string &msg);
 /// Writes `text` to `path` atomically, or to stdout for "" or "-".
 int writeOutput(const std::string &path, const std::string &text);
+
+/// kiln train / evaluate / run with a GPU --target (CompileCommand.cpp).
+/// GPU drivers cannot share kiln's process (PoCL's LLVM 15 crashes next to
+/// Halide's LLVM 14), so the model is compiled as `kiln compile` does (the
+/// same flags: --target, --schedules, --seed, --optimizer, --learning-rate)
+/// into an executable cached under the kernel cache, which then replaces
+/// this process (execv) as `EXE subcommand args...`. nullopt for a CPU
+/// target; otherwise the exit status of a failure (it does not return on
+/// success).
+std::optional<int> runThroughExecutable(const CommandLine &cl,
+                                        const std::string &subcommand,
+                                        const std::vector<std::string> &args);
+
+/// For a Halide target string with CUDA or OpenCL: a message when the
+/// API's driver library cannot be loaded (nothing else is touched), else "".
+std::string gpuDriverProblem(const std::string &target);
+
+/// `--name value` for each of `valued` that cl has, then each of
+/// `switches` it has: the flags runThroughExecutable passes on.
+std::vector<std::string> forwardedFlags(const CommandLine &cl,
+                                        const std::vector<std::string> &valued,
+                                        const std::vector<std::string> &switches);
 
 // Entry points, one file each.
 int runSummary(const CommandLine &cl);

@@ -31,8 +31,11 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -158,14 +161,36 @@ Status dumpKernels(const std::string &dir, const TrainingPrograms &p,
                : makeError("cannot write '", dir, "/index.txt'");
 }
 
-} // namespace
+/// FNV-1a, 64 bits, as hex: the cached executable's key.
+std::string hashHex(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s)
+    h = (h ^ c) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
 
-int runCompile(const CommandLine &cl) {
+/// What identifies a file for the key: path, size and modification time.
+std::string fileIdentity(const std::string &path) {
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  auto time = fs::last_write_time(path, ec);
+  return path + ":" + std::to_string(ec ? 0 : size) + ":" +
+         std::to_string(ec ? 0 : time.time_since_epoch().count());
+}
+
+/// kiln compile, and the cached executables of runThroughExecutable. With
+/// `cachedOut` set, -o is ignored: the executable goes to the kernel cache
+/// under a key of everything it is built from (the generated source, the
+/// kernel objects' key, the runtime libraries and kiln's version), an
+/// existing one is reused, and its path is stored in *cachedOut.
+int compileModel(const CommandLine &cl, std::string *cachedOut) {
   auto start = std::chrono::steady_clock::now();
-  if (!cl.has("-o"))
+  if (!cachedOut && !cl.has("-o"))
     return fail("kiln compile needs -o EXE");
   std::string out = cl.get("-o");
-  std::string emit = cl.get("--emit", "exe");
+  std::string emit = cachedOut ? "exe" : cl.get("--emit", "exe");
   if (emit != "exe" && emit != "static-lib")
     return fail("--emit must be exe or static-lib, not '" + emit + "'");
   // Tuned schedules, as kiln train and kiln run find them (so that an
@@ -220,7 +245,8 @@ int runCompile(const CommandLine &cl) {
     printStats(*programs, defaults.batchSize, std::cout);
 
   auto objects = compileKernelObjects(programs->kernels, target,
-                                      /*progress=*/true, lookup);
+                                      /*progress=*/!cachedOut || isatty(2),
+                                      lookup);
   if (!objects.ok())
     return fail(objects.status().message());
   std::fprintf(stderr, "kernels: %zu (%d compiled, %d cached) in %.1f s\n",
@@ -257,6 +283,7 @@ int runCompile(const CommandLine &cl) {
     src.symbols.push_back(symbol);
   src.withMain = emit == "exe";
 
+  std::string source = generateModelSource(src);
   std::string work = (fs::temp_directory_path() / "kiln-compile-XXXXXX").string();
   if (!mkdtemp(work.data()))
     return fail("cannot create a temporary folder in " +
@@ -270,9 +297,23 @@ int runCompile(const CommandLine &cl) {
   } cleanup{work};
   {
     std::ofstream f(work + "/model.cpp");
-    f << generateModelSource(src);
+    f << source;
     if (!f)
       return fail("cannot write the generated source in " + work);
+  }
+  if (cachedOut) {
+    std::string key = source + "|" + objects->key + "|" +
+                      KILN_VERSION;
+    for (const std::string &lib : runtimeLibraries())
+      key += "|" + fileIdentity(lib);
+    std::error_code ec;
+    fs::create_directories(kernelCacheDir() + "/exe", ec);
+    out = kernelCacheDir() + "/exe/" + name + "-" + hashHex(key);
+    *cachedOut = out;
+    if (fs::exists(out, ec)) {
+      std::fprintf(stderr, "executable: %s (cached)\n", out.c_str());
+      return 0;
+    }
   }
   std::fprintf(stderr, "compiling the model's plans and tables\n");
   if (runProcess({"c++", "-std=c++17", "-O0", "-c", "-I" KILN_EXE_SOURCE_DIR,
@@ -328,6 +369,89 @@ int runCompile(const CommandLine &cl) {
                withCommas(int64_t(fs::file_size(out))).c_str(),
                secondsSince(start));
   return 0;
+}
+
+} // namespace
+
+int runCompile(const CommandLine &cl) { return compileModel(cl, nullptr); }
+
+std::string gpuDriverProblem(const std::string &target) {
+  if (!Halide::Target::validate_target_string(target))
+    return "";
+  Halide::Target t(target);
+  bool cuda = t.has_feature(Halide::Target::CUDA);
+  if (!cuda && !t.has_feature(Halide::Target::OpenCL))
+    return "";
+  // Only the loader is opened, never a platform: PoCL would bring its LLVM
+  // into this process.
+  const char *driver = cuda ? "libcuda.so.1" : "libOpenCL.so.1";
+  void *h = dlopen(driver, RTLD_LAZY | RTLD_LOCAL);
+  if (h) {
+    dlclose(h);
+    return "";
+  }
+  return std::string("--target ") + target + ": no " +
+         (cuda ? "CUDA" : "OpenCL") + " device or driver was found (" + driver +
+         " cannot be loaded); " +
+         (cuda ? "this target needs an NVIDIA GPU and its driver"
+               : "install an OpenCL driver, e.g. PoCL (scripts/setup)");
+}
+
+std::vector<std::string> forwardedFlags(const CommandLine &cl,
+                                        const std::vector<std::string> &valued,
+                                        const std::vector<std::string> &switches) {
+  std::vector<std::string> out;
+  for (const std::string &name : valued)
+    if (cl.has(name)) {
+      out.push_back(name);
+      out.push_back(cl.get(name));
+    }
+  for (const std::string &name : switches)
+    if (cl.has(name))
+      out.push_back(name);
+  return out;
+}
+
+std::optional<int> runThroughExecutable(const CommandLine &cl,
+                                        const std::string &subcommand,
+                                        const std::vector<std::string> &args) {
+  std::string target = cl.get("--target", "host");
+  if (target == "host")
+    return std::nullopt;
+  if (!Halide::Target::validate_target_string(target))
+    return fail("--target: '" + target + "' is not a Halide target (e.g. "
+                "host, host-cuda, host-opencl)");
+  Halide::Target t(target);
+  if (!t.has_gpu_feature())
+    return std::nullopt;
+  // No driver, no point compiling: refuse at once (the executable checks
+  // for a device itself).
+  std::string problem = gpuDriverProblem(target);
+  if (!problem.empty())
+    return fail(problem);
+  std::fprintf(stderr,
+               "kiln %s --target %s: GPU kernels run only in a compiled "
+               "executable (kiln's process holds Halide's LLVM), so the "
+               "model is compiled into one and run\n",
+               subcommand.c_str(), target.c_str());
+  std::string exe;
+  int rc = compileModel(cl, &exe);
+  if (rc != 0)
+    return rc;
+  std::vector<std::string> argv = {exe, subcommand};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string line = "running:";
+  for (const std::string &a : argv)
+    line += " " + a;
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::vector<char *> cargv;
+  for (std::string &a : argv)
+    cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  execv(exe.c_str(), cargv.data());
+  return fail("cannot run " + exe + ": " + std::strerror(errno));
 }
 
 } // namespace kiln

@@ -2,7 +2,8 @@
 //
 // Creating weights, and running inference through the compiled kernels:
 // lower @forward to a plan, load (or compile) its kernels, bind weights and
-// run the batch in chunks so the activations stay small.
+// run the batch in chunks so the activations stay small. A GPU --target
+// runs the compiled executable's predict instead (runThroughExecutable).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
@@ -58,6 +59,11 @@ int runRun(const CommandLine &cl) {
     return fail(error);
   if (*chunk < 1)
     return fail("--batch-size must be at least 1");
+  if (auto rc = runThroughExecutable(
+          cl, "predict",
+          forwardedFlags(cl, {"--weights", "--input", "-o", "--batch-size"},
+                         {})))
+    return *rc;
   mlir::MLIRContext ctx;
   llvm::SourceMgr sm;
   auto model = loadModel(cl.positional[0], ctx, sm, llvm::errs());

@@ -5,7 +5,8 @@
 // plans whose kernels are compiled (or found in the cache), and the runtime's
 // training driver (runtime/exe/TrainDriver, shared with compiled
 // executables) runs the fit loop with Keras's semantics and output,
-// checkpointing and resuming when asked.
+// checkpointing and resuming when asked. With a GPU --target both run
+// through a compiled executable instead (runThroughExecutable).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
@@ -77,6 +78,20 @@ Expected<SafetensorsData> loadModelWeights(mlir::ModuleOp module,
 } // namespace
 
 int runTrain(const CommandLine &cl) {
+  {
+    // Malformed numbers are reported before any GPU compile.
+    std::string error;
+    if (!exe::trainSettingsFromFlags(cl, {}, error))
+      return fail(error);
+  }
+  if (auto rc = runThroughExecutable(
+          cl, "train",
+          forwardedFlags(cl,
+                         {"--data", "--test-data", "--epochs", "--batch-size",
+                          "--validation-split", "--seed", "--weights", "--save",
+                          "--checkpoint", "--history", "--plot", "--limit"},
+                         {"--no-shuffle", "--resume"})))
+    return *rc;
   mlir::MLIRContext ctx;
   llvm::SourceMgr sm;
   auto model = loadModel(cl.positional[0], ctx, sm, llvm::errs());
@@ -136,6 +151,11 @@ int runEvaluate(const CommandLine &cl) {
   auto limit = batch ? cl.getInt("--limit", -1, error) : std::nullopt;
   if (!batch || !limit)
     return fail(error);
+  if (auto rc = runThroughExecutable(
+          cl, "evaluate",
+          forwardedFlags(cl, {"--weights", "--data", "--batch-size", "--limit"},
+                         {})))
+    return *rc;
   mlir::MLIRContext ctx;
   llvm::SourceMgr sm;
   auto model = loadModel(cl.positional[0], ctx, sm, llvm::errs());
