@@ -29,6 +29,23 @@
 //      launch (conv + bias + relu + fused pool; dense; pools). "root" gives
 //      it its own launch, tiled as in 3: right for chunked batch sums,
 //      whose partials (one per chunk) then run in parallel across blocks.
+//      Under "thread", a Func with more dimensions than its consumer (a
+//      batch-chunk partial the consumer sums over) still gets its own
+//      launch: conv backprop filter computes each chunk's per-image
+//      products inside the partial's thread (one thread per weight and
+//      chunk, the whole device busy), and a second small launch adds the
+//      chunks in order.
+//   5. Convolutions (forward, backprop input) with gpuRegisterTile > 0 are
+//      tiled instead of 3/4: each thread computes gpuRegisterTile output
+//      channels of one pixel (the accumulators, unrolled, in registers, so
+//      every input value read serves that many channels); a block is
+//      G channel groups x gpuTileX columns x rows (at most gpuThreads
+//      threads, one 1-D thread index), the blocks over channel groups,
+//      columns and (rows, image). With gpuShared == "input" the block's
+//      input window (every input channel, the columns and rows its pixels
+//      read) is first copied to shared memory by all its threads, so each
+//      input value is read from global memory once per block instead of
+//      once per output channel group and kernel tap.
 // Figures: none yet, no GPU has been lent to this project (see
 // docs/PERFORMANCE.md, "GPU"); scripts/gpu-check measures them.
 //
@@ -54,6 +71,11 @@ Schedule defaultGpuSchedule(const KernelSpec &spec) {
   switch (spec.family) {
   case KernelFamily::Conv2D:
   case KernelFamily::Conv2DBackpropInput:
+    // Register tile of 4 channels, input window in shared memory (5).
+    s.gpuComputeAt = "thread";
+    s.gpuRegisterTile = 4;
+    s.gpuShared = "input";
+    break;
   case KernelFamily::Dense:
   case KernelFamily::MaxPool2D:
   case KernelFamily::AvgPool2D:
@@ -69,6 +91,13 @@ Schedule defaultGpuSchedule(const KernelSpec &spec) {
     s.rfactorChunk = 8;
     break;
   case KernelFamily::Conv2DBackpropFilter:
+    // Per-image products in the chunk partial's thread; the partials (one
+    // thread per weight and chunk) in their own launch, then the chunks'
+    // sum (4).
+    s.gpuComputeAt = "thread";
+    s.rfactor = true;
+    s.rfactorChunk = 8;
+    break;
   case KernelFamily::Conv2DBackpropBias:
   case KernelFamily::Reduce:
   case KernelFamily::BatchNormStats:
@@ -160,11 +189,110 @@ std::set<std::string> stageCalls(const Internal::Definition &def) {
   return calls.names;
 }
 
+/// Convolutions with a register tile and shared input (banner, 5). Returns
+/// false (nothing scheduled) when the schedule or kernel does not ask for
+/// it.
+bool tileConvolution(const KernelSpec &spec, const Schedule &sc,
+                     const std::map<std::string, Function> &env, Func out) {
+  bool fwd = spec.family == KernelFamily::Conv2D;
+  if ((!fwd && spec.family != KernelFamily::Conv2DBackpropInput) ||
+      sc.gpuRegisterTile <= 0)
+    return false;
+  std::string accName =
+      spec.name + (fwd ? "_conv2d" : "_conv2d_backprop_input");
+  std::string inName = spec.name + (fwd ? "_padded" : "_grad_dilated");
+  // Only the plain kernels (a fused epilogue with another output keeps the
+  // generic schedule).
+  std::string outName = fwd ? spec.name : spec.name + "_input_grad";
+  if (out.name() != outName || !env.count(accName) || !env.count(inName) ||
+      out.dimensions() != 4)
+    return false;
+  const Conv2DAttrs &a = spec.conv;
+  int cout = fwd ? a.filters : spec.channels;
+  int cin = fwd ? spec.channels : a.filters;
+  int width = fwd ? spec.outW().out : spec.width;
+  int height = fwd ? spec.outH().out : spec.height;
+  if (fwd && spec.fusedPool.enabled) {
+    width = (width - spec.fusedPool.poolW) / spec.fusedPool.strideW + 1;
+    height = (height - spec.fusedPool.poolH) / spec.fusedPool.strideH + 1;
+  }
+  int threads = sc.gpuThreads > 0 ? sc.gpuThreads : 128;
+  int tile = fitDivisor(sc.gpuRegisterTile, cout);
+  int groups = cout / tile;
+  int tx = std::max(1, std::min(sc.gpuTileX > 0 ? sc.gpuTileX : 8, width));
+  int gt = fitDivisor(groups, std::max(1, threads / tx));
+  int ty = std::max(1, std::min(threads / (gt * tx), height));
+
+  // The output: blocks over (channel groups, columns, rows x images), one
+  // thread index over (channel group, column, row), the tile unrolled.
+  // Edge tiles shift inwards (tx, ty fit the output): a guarded tile would
+  // still stage its whole window, past the input's edge. Pixels two tiles
+  // share are computed by both, identically.
+  std::string p = out.name();
+  std::vector<Var> v = out.args(); // c, x, y, n
+  Var cg(p + "_cg"), ci(p + "_ci"), cgo(p + "_cgo"), cgt(p + "_cgt"),
+      xo(p + "_xo"), xt(p + "_xt"), yo(p + "_yo"), yt(p + "_yt"),
+      yn(p + "_yn"), t1(p + "_t1"), t(p + "_t");
+  out.split(v[0], cg, ci, tile)
+      .split(cg, cgo, cgt, gt)
+      .split(v[1], xo, xt, tx, TailStrategy::ShiftInwards)
+      .split(v[2], yo, yt, ty, TailStrategy::ShiftInwards)
+      .reorder(ci, cgt, xt, yt, cgo, xo, yo, v[3])
+      .fuse(yo, v[3], yn)
+      .fuse(cgt, xt, t1)
+      .fuse(t1, yt, t)
+      .gpu_blocks(cgo, xo, yn)
+      .gpu_threads(t)
+      .unroll(ci);
+
+  // The accumulator in the thread: channels innermost, unrolled, inside
+  // the reduction over (input channel, kx, ky).
+  Func acc(env.at(accName));
+  acc.compute_at(out, t).unroll(acc.args()[0]);
+  std::vector<VarOrRVar> order;
+  std::vector<Var> av = acc.args();
+  order.push_back(av[0]);
+  order.push_back(av[1]);
+  order.push_back(av[2]);
+  for (const Internal::Dim &d : env.at(accName).update(0).schedule().dims())
+    if (d.is_rvar())
+      order.push_back(RVar(d.var));
+  order.push_back(av[3]);
+  acc.update().reorder(order).unroll(av[0]);
+
+  // The block's input window in shared memory, copied by all its threads.
+  if (sc.gpuShared == "input") {
+    int pixX = tx, pixY = ty;
+    if (fwd && spec.fusedPool.enabled) {
+      pixX = (tx - 1) * spec.fusedPool.strideW + spec.fusedPool.poolW;
+      pixY = (ty - 1) * spec.fusedPool.strideH + spec.fusedPool.poolH;
+    }
+    int64_t spanX = fwd ? (pixX - 1) * a.strideW + (a.kernelW - 1) * a.dilationW + 1
+                        : pixX + (a.kernelW - 1) * a.dilationW;
+    int64_t spanY = fwd ? (pixY - 1) * a.strideH + (a.kernelH - 1) * a.dilationH + 1
+                        : pixY + (a.kernelH - 1) * a.dilationH;
+    if (int64_t(cin) * spanX * spanY * 4 <= 40 * 1024) {
+      Func in(env.at(inName));
+      std::vector<Var> iv = in.args();
+      Var f1(inName + "_f1"), f2(inName + "_f2"), f(inName + "_f"),
+          fo(inName + "_fo"), fi(inName + "_fi");
+      in.compute_at(out, cgo)
+          .store_in(MemoryType::GPUShared)
+          .fuse(iv[0], iv[1], f1)
+          .fuse(f1, iv[2], f2)
+          .fuse(f2, iv[3], f)
+          .split(f, fo, fi, gt * tx * ty, TailStrategy::GuardWithIf)
+          .reorder(fo, fi)
+          .gpu_threads(fi);
+    }
+  }
+  return true;
+}
+
 } // namespace
 
 void applyGpuSchedule(const KernelSpec &spec, const Schedule &schedule,
                       KernelPipeline &k, const Target &target) {
-  (void)spec;
   (void)target;
   // 1. Every Function of the pipeline, reset.
   std::map<std::string, Function> env;
@@ -177,6 +305,9 @@ void applyGpuSchedule(const KernelSpec &spec, const Schedule &schedule,
   }
   for (auto &[name, fn] : env)
     resetFunctionSchedule(fn);
+  if (k.outputs.size() == 1 &&
+      tileConvolution(spec, schedule, env, k.outputs.front()))
+    return;
 
   // 2. Computed Funcs, and for each accumulator the computed Funcs that
   //    call it (through inlined ones).
@@ -272,7 +403,8 @@ void applyGpuSchedule(const KernelSpec &spec, const Schedule &schedule,
         continue;
       progress = true;
       int stage = -1;
-      if (inThread && users.size() == 1 && threadVars.count(*users.begin()))
+      if (inThread && users.size() == 1 && threadVars.count(*users.begin()) &&
+          env.at(name).dimensions() <= env.at(*users.begin()).dimensions())
         stage = usingStage(*users.begin(), name);
       if (stage >= 0 && threadVars.at(*users.begin()).at(stage)) {
         const std::string &user = *users.begin();

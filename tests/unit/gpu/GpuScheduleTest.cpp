@@ -7,7 +7,8 @@
 // process). Each family appears in at least one case, with the variants
 // that change its Funcs (padding, fused pool, batch-chunked reductions,
 // Tuple outputs); a family added to KernelFamily without a case fails
-// EveryFamilyHasACase.
+// EveryFamilyHasACase. Convolutions are also compiled with other register
+// tiles and without the shared input window.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/KernelCompiler.h"
@@ -150,6 +151,28 @@ TEST_P(GpuCompile, TwoDimensionalBlocksCompile) {
   }
 }
 
+TEST_P(GpuCompile, ConvolutionTileVariantsCompile) {
+  // Register tiles that do and do not divide the channels, with and
+  // without the shared input window, the generic schedule (tile 0).
+  Halide::Target target(GetParam());
+  for (const KernelSpec &s : everyFamily()) {
+    if (s.family != KernelFamily::Conv2D &&
+        s.family != KernelFamily::Conv2DBackpropInput)
+      continue;
+    for (int tile : {0, 3, 8})
+      for (const char *shared : {"", "input"}) {
+        Schedule sc = defaultScheduleFor(s, target);
+        sc.gpuRegisterTile = tile;
+        sc.gpuShared = shared;
+        sc.gpuTileX = tile == 8 ? 16 : 0;
+        std::string obj = (dir_ / (kernelSymbol(s) + "_tile.o")).string();
+        EXPECT_EQ(compileKernelToObject(s, sc, target, kernelSymbol(s), obj), "")
+            << s.name << " tile " << tile << " shared '" << shared << "' on "
+            << GetParam();
+      }
+  }
+}
+
 TEST_P(GpuCompile, RuntimeCompiles) {
   std::string obj = (dir_ / "runtime.o").string();
   EXPECT_EQ(compileRuntime(Halide::Target(GetParam()), obj), "");
@@ -169,7 +192,32 @@ TEST(GpuSchedule, KernelUsesTheDevice) {
                    std::istreambuf_iterator<char>());
   fs::remove(stmt);
   EXPECT_NE(text.find("halide_cuda_run"), std::string::npos);
-  EXPECT_NE(text.find("__block_id_x"), std::string::npos);
+  EXPECT_NE(text.find("__block_id_"), std::string::npos);
+}
+
+TEST(GpuSchedule, ConvolutionsStageTheirInputInSharedMemory) {
+  // The default GPU schedule of forward and backprop-input convolutions
+  // (register tile, shared input window) allocates GPU shared memory.
+  Halide::Target cuda("x86-64-linux-avx2-cuda");
+  int seen = 0;
+  for (const KernelSpec &s : everyFamily()) {
+    if (s.family != KernelFamily::Conv2D &&
+        s.family != KernelFamily::Conv2DBackpropInput)
+      continue;
+    Schedule sc = defaultScheduleFor(s, cuda);
+    EXPECT_GT(sc.gpuRegisterTile, 1) << s.name;
+    EXPECT_EQ(sc.gpuShared, "input") << s.name;
+    fs::path stmt = fs::temp_directory_path() /
+                    ("kiln_gpu_shared_" + std::to_string(getpid()) + ".stmt");
+    ASSERT_EQ(dumpKernelStmt(s, sc, cuda, stmt.string()), "") << s.name;
+    std::ifstream in(stmt);
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    fs::remove(stmt);
+    EXPECT_NE(text.find("ld.shared"), std::string::npos) << s.name; // PTX
+    ++seen;
+  }
+  EXPECT_EQ(seen, 4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, GpuCompile,

@@ -6,6 +6,12 @@
 #         no GPU or driver, exits 1 with a message (no core dump).
 # opencl: the seed compiled for host-opencl trains on PoCL (600 images, one
 #         epoch) to the CPU executable's test loss within 1e-4.
+# train_opencl: kiln train --target host-opencl (compiles a cached
+#         executable and runs it) reaches kiln train's (CPU) test loss within
+#         1e-4, also for a strided "same"-padded variant of the seed; kiln
+#         run --target host-opencl predicts what kiln run does.
+# run_cuda: kiln run / train / tune --target host-cuda without a GPU exit 1
+#         with a message (no core dump); a junk target too.
 # Exit 77 (ctest: skipped) without MNIST, PoCL, or (cuda) when a GPU answers.
 set -u
 step=$1 kiln=$2 src=$3 work=$4
@@ -41,6 +47,92 @@ opencl)
   python3 -c "import sys; a, b = $a, $b; sys.exit(0 if abs(a - b) <= 1e-4 * max(1, abs(b)) else 1)" \
     || die "OpenCL test loss $a differs from the CPU's $b"
   echo "ok: OpenCL test loss $a, CPU $b"
+  ;;
+train_opencl)
+  if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+    echo "SKIPPED: MNIST not found in $data"; exit 77; fi
+  if ! ls /etc/OpenCL/vendors/*.icd > /dev/null 2>&1; then
+    echo "SKIPPED: no OpenCL platform (scripts/setup installs PoCL)"; exit 77; fi
+  args=(train "$seed" --limit 600 --epochs 1)
+  "$kiln" "${args[@]}" --target host-opencl > ocl.txt 2> ocl-err.txt || die "opencl train: $(cat ocl.txt ocl-err.txt)"
+  grep -q '^running: .*/exe/.* train ' ocl-err.txt || die "no 'running:' line: $(cat ocl-err.txt)"
+  "$kiln" "${args[@]}" > cpu.txt 2>&1 || die "cpu train: $(cat cpu.txt)"
+  grep '^Test' ocl.txt
+  a=$(sed -n 's/^Test loss: //p' ocl.txt) b=$(sed -n 's/^Test loss: //p' cpu.txt)
+  [ -n "$a" ] && [ -n "$b" ] || die "no Test loss line"
+  python3 -c "import sys; a, b = $a, $b; sys.exit(0 if abs(a - b) <= 1e-4 * max(1, abs(b)) else 1)" \
+    || die "kiln train --target host-opencl test loss $a differs from kiln train's $b"
+  # Strided and "same" convolutions (padding in the shared window, dilated
+  # gradients, register tiles of 16 and 24 channels, 14-pixel rows).
+  sed -e 's/layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),/layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),/' \
+      -e 's/layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),/layers.Conv2D(24, 3, padding="same", activation="relu"),/' \
+      -e 's/layers.MaxPooling2D(pool_size=(2, 2)),//' "$seed" > strided.py
+  grep -q 'strides=2, padding="same"' strided.py || die "could not derive strided.py"
+  sargs=(train strided.py --limit 300 --epochs 1)
+  "$kiln" "${sargs[@]}" --target host-opencl > socl.txt 2>&1 || die "opencl train (strided): $(cat socl.txt)"
+  "$kiln" "${sargs[@]}" > scpu.txt 2>&1 || die "cpu train (strided): $(cat scpu.txt)"
+  sa=$(sed -n 's/^Test loss: //p' socl.txt) sb=$(sed -n 's/^Test loss: //p' scpu.txt)
+  [ -n "$sa" ] && [ -n "$sb" ] || die "no Test loss line (strided)"
+  python3 -c "import sys; a, b = $sa, $sb; sys.exit(0 if abs(a - b) <= 1e-4 * max(1, abs(b)) else 1)" \
+    || die "strided model: OpenCL test loss $sa differs from the CPU's $sb"
+  echo "strided model: OpenCL test loss $sa, CPU $sb"
+  # A second run finds the executable in the cache.
+  "$kiln" train "$seed" --limit 64 --epochs 1 --target host-opencl > /dev/null 2> again.txt
+  grep -q '(cached)' again.txt || die "the executable was not cached: $(cat again.txt)"
+  # Inference: kiln run on both targets, same outputs.
+  "$kiln" init "$seed" -o w.safetensors --seed 3 2> /dev/null || die "init"
+  python3 - <<'PY' || die "writing x.npy"
+import random, struct
+random.seed(1)
+n = 37
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, 28, 28, 1), }" % n
+hdr += ' ' * ((64 - (10 + len(hdr) + 1) % 64) % 64) + '\n'
+vals = [random.random() for _ in range(n * 28 * 28)]
+open('x.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr.encode()
+                          + struct.pack('<%df' % len(vals), *vals))
+PY
+  "$kiln" run "$seed" --weights w.safetensors --input x.npy -o y_ocl.npy --target host-opencl 2> run.txt \
+    || die "opencl run: $(cat run.txt)"
+  "$kiln" run "$seed" --weights w.safetensors --input x.npy -o y_cpu.npy 2> run.txt || die "cpu run: $(cat run.txt)"
+  python3 - <<'PY' || die "kiln run --target host-opencl differs from kiln run"
+import struct
+def load(p):
+    b = open(p, 'rb').read()
+    h = struct.unpack('<H', b[8:10])[0]
+    d = b[10 + h:]
+    return struct.unpack('<%df' % (len(d) // 4), d)
+a, b = load('y_ocl.npy'), load('y_cpu.npy')
+assert len(a) == len(b) == 370, (len(a), len(b))
+m = max(abs(x - y) for x, y in zip(a, b))
+print("predict: max |opencl - cpu| = %.3g" % m)
+raise SystemExit(0 if m <= 1e-4 else 1)
+PY
+  echo "ok: kiln train --target host-opencl test loss $a, CPU $b"
+  ;;
+run_cuda)
+  ulimit -c 0
+  "$kiln" init "$seed" -o w.safetensors 2> /dev/null || die "init"
+  python3 -c "
+import struct
+hdr = \"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 28, 28, 1), }\"
+hdr += ' ' * ((64 - (10 + len(hdr) + 1) % 64) % 64) + '\n'
+open('x.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr.encode() + bytes(4 * 2 * 28 * 28))
+" || die "writing x.npy"
+  check() { # check NAME COMMAND...: exit 1 with an error line mentioning CUDA
+    local name=$1; shift
+    "$@" > out.txt 2> err.txt
+    local rc=$?
+    if [ $rc -eq 0 ]; then echo "SKIPPED: a CUDA device answered ($name)"; exit 77; fi
+    [ $rc -eq 1 ] || die "$name: exit status $rc, expected 1: $(cat err.txt)"
+    grep -q "^error: .*CUDA device or driver was found" err.txt || die "$name: message: $(cat err.txt)"
+    echo "ok ($name): $(grep '^error' err.txt)"
+  }
+  check run "$kiln" run "$seed" --weights w.safetensors --input x.npy -o y.npy --target host-cuda
+  check train "$kiln" train "$seed" --limit 64 --epochs 1 --target host-cuda
+  check tune "$kiln" tune "$seed" --budget 1s --target host-cuda
+  "$kiln" train "$seed" --target no-such-target > out.txt 2> err.txt
+  [ $? -eq 1 ] && grep -q '^error: .*no-such-target' err.txt || die "junk target: $(cat err.txt)"
+  echo "ok (junk target): $(cat err.txt)"
   ;;
 *) die "unknown step $step" ;;
 esac
