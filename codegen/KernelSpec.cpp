@@ -134,6 +134,13 @@ std::string KernelSpec::signature() const {
     if (fusedPool.enabled)
       os << "_maxpool" << fusedPool.poolH << "x" << fusedPool.poolW << "s"
          << fusedPool.strideH << "x" << fusedPool.strideW;
+    if (fusedPoolGrad.enabled) {
+      const FusedPoolGrad &g = fusedPoolGrad;
+      os << "_maxpoolgrad_in" << g.height << "x" << g.width << "_p"
+         << g.pool.poolH << "x" << g.pool.poolW << "_s" << g.pool.strideH
+         << "x" << g.pool.strideW << "_" << paddingName(g.pool.padding)
+         << (g.pool.reluMask ? "_relugrad" : "");
+    }
   } else if (isPoolFamily())
     os << "_p" << pool.poolH << "x" << pool.poolW << "_s" << pool.strideH
        << "x" << pool.strideW << "_" << paddingName(pool.padding)
@@ -179,12 +186,23 @@ std::vector<TensorArg> kernelArguments(const KernelSpec &s) {
     a.push_back({"output", {-1, s.dense.units}, true});
     return a;
   }
-  case KernelFamily::Conv2DBackpropInput:
-    return {{"output_grad", {-1, oh, ow, s.conv.filters}, false},
-            {"kernel",
-             {s.conv.kernelH, s.conv.kernelW, s.channels, s.conv.filters},
-             false},
-            {"input_grad", x, true}};
+  case KernelFamily::Conv2DBackpropInput: {
+    std::vector<TensorArg> a = {
+        {"output_grad", {-1, oh, ow, s.conv.filters}, false},
+        {"kernel",
+         {s.conv.kernelH, s.conv.kernelW, s.channels, s.conv.filters},
+         false}};
+    if (!s.fusedPoolGrad.enabled) {
+      a.push_back({"input_grad", x, true});
+      return a;
+    }
+    // Fused: the pool's input, then the gradient of the pool's input.
+    std::vector<int> p = {-1, s.fusedPoolGrad.height, s.fusedPoolGrad.width,
+                          s.channels};
+    a.push_back({"pool_input", p, false});
+    a.push_back({"pool_input_grad", p, true});
+    return a;
+  }
   case KernelFamily::Conv2DBackpropFilter:
     return {{"input", x, false},
             {"output_grad", {-1, oh, ow, s.conv.filters}, false},
@@ -214,7 +232,11 @@ double kernelFlops(const KernelSpec &s, int batch) {
   case KernelFamily::Conv2DBackpropInput:
   case KernelFamily::Conv2DBackpropFilter:
     return 2.0 * n * oh * ow * s.conv.filters * s.conv.kernelH *
-           s.conv.kernelW * s.channels;
+               s.conv.kernelW * s.channels +
+           (s.fusedPoolGrad.enabled && s.family == KernelFamily::Conv2DBackpropInput
+                ? n * s.height * s.width * s.channels *
+                      s.fusedPoolGrad.pool.poolH * s.fusedPoolGrad.pool.poolW
+                : 0.0);
   case KernelFamily::Conv2DBackpropBias:
     return n * oh * ow * s.conv.filters;
   case KernelFamily::MaxPool2D:

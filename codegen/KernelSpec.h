@@ -69,6 +69,16 @@ struct PoolAttrs {
   bool reluMask = false;
 };
 
+/// Conv2DBackpropInput only: the gradient of the max pool whose output the
+/// convolution read, fused after the input gradient (which is computed per
+/// tile of the pool's input and never stored whole). The kernel then takes
+/// the pool's input and returns the gradient of the pool's input.
+struct FusedPoolGrad {
+  bool enabled = false;
+  int height = 1, width = 1; ///< the pool's input (channels: the conv's)
+  PoolAttrs pool;            ///< reluMask: relu's gradient fused too
+};
+
 /// Dense attributes: x[N, K] . W[K, units] + b[units].
 struct DenseAttrs {
   int units = 1;
@@ -237,6 +247,7 @@ struct KernelSpec {
   int height = 1, width = 1, channels = 1;
   Conv2DAttrs conv;
   FusedPool fusedPool; ///< Conv2D forward only
+  FusedPoolGrad fusedPoolGrad; ///< Conv2DBackpropInput only
   PoolAttrs pool;
   DenseAttrs dense;
   /// Full Keras shape (-1 = batch, leading only) for Elementwise (the

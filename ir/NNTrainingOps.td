@@ -11,13 +11,16 @@
 // Gradients of structured ops
 //===----------------------------------------------------------------------===//
 
-def NN_Conv2DBackpropInputOp : NN_Op<"conv2d_backprop_input"> {
+def NN_Conv2DBackpropInputOp : NN_Op<"conv2d_backprop_input",
+    [DeclareOpInterfaceMethods<NN_FusableOpInterface>]> {
   let summary = "gradient of nn.conv2d with respect to its input";
   let description = [{
     Given the gradient of a conv2d's output (N, OH, OW, Cout) and its kernel
     (KH, KW, Cin, Cout), computes the gradient of its input (N, H, W, Cin),
     `input_size` = [H, W] (strided convolutions lose it). Attributes as the
-    forward op's.
+    forward op's. Its kernel can absorb the max_pool2d_grad that routes its
+    result (and the relu_grad after that), computed at the pool gradient's
+    tile.
 
     Example:
     ```mlir

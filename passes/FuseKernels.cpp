@@ -3,7 +3,9 @@
 // Forms the kernel groups the code generator fuses, through
 // FusableOpInterface only.
 //
-// 1. Visit the ops in order; a FusableOpInterface op heads a group.
+// 1. Visit the ops in order; a FusableOpInterface op heads a group, unless
+//    an earlier group absorbed it (conv2d_backprop_input takes in the
+//    max_pool2d_grad that would head its own).
 // 2. While the group's last result has exactly one user in the same block
 //    and the head can absorb it, add that user.
 // 3. Wrap a group of two or more ops in nn.fused (inputs: the values the
@@ -35,6 +37,7 @@ std::string otherUsers(Value value, Operation *consumer) {
 struct FuseKernelsPass : kiln::FuseKernelsBase<FuseKernelsPass> {
   void runOnOperation() override {
     SmallVector<FusableOpInterface, 16> heads;
+    absorbed.clear();
     // Ops already inside a group are its kernel's business: running the pass
     // again changes nothing.
     getOperation().walk([&](FusableOpInterface op) {
@@ -42,8 +45,13 @@ struct FuseKernelsPass : kiln::FuseKernelsBase<FuseKernelsPass> {
         heads.push_back(op);
     });
     for (FusableOpInterface head : heads)
-      fuse(head);
+      if (!absorbed.count(head.getOperation()) &&
+          !llvm::is_contained(skip, head->getName().getStringRef().str()))
+        fuse(head);
   }
+
+  /// Ops an earlier group took in (erased: compared, never dereferenced).
+  llvm::SmallPtrSet<Operation *, 16> absorbed;
 
   void fuse(FusableOpInterface head) {
     SmallVector<Operation *, 4> group{head.getOperation()};
@@ -106,8 +114,10 @@ struct FuseKernelsPass : kiln::FuseKernelsBase<FuseKernelsPass> {
     inner.create<YieldOp>(last->getLoc(),
                           map.lookup(Value(last->getResult(0))));
     last->getResult(0).replaceAllUsesWith(fused.getResult(0));
-    for (Operation *op : llvm::reverse(group))
+    for (Operation *op : llvm::reverse(group)) {
+      absorbed.insert(op);
       op->erase();
+    }
   }
 };
 

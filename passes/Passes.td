@@ -34,7 +34,8 @@ def BuildTrainStep : Pass<"nn-build-train-step", "mlir::ModuleOp"> {
     optimizer), two functions:
 
     * `@train_step(x, targets, step) -> (loss_sum, correct_sum)`: the forward
-      computation with dropout active (its mask keyed by the layer's seed and
+      computation with dropout active (its mask keyed by the layer's seed,
+      or by the run's seed given at run time and the layer's `stream`, and by
       `step`), the loss, the gradient of the batch-mean loss with respect to
       every trainable weight, and the optimizer's update of each weight and
       of its state, written back with `nn.assign`.
@@ -54,7 +55,8 @@ def BuildTrainStep : Pass<"nn-build-train-step", "mlir::ModuleOp"> {
   let constructor = "kiln::createBuildTrainStepPass()";
   let options = [
     Option<"seed", "seed", "int64_t", /*default=*/"0",
-           "seed of dropout masks for layers without their own">,
+           "ignored: dropout masks take the run's seed at run time (see "
+           "nn.dropout); kept so that existing option strings parse">,
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"\"",
            "optimizer overriding nn.compile's (adam)">,
     Option<"learningRate", "learning-rate", "double", /*default=*/"-1",
@@ -67,8 +69,11 @@ def FuseKernels : Pass<"nn-fuse-kernels", "mlir::FuncOp"> {
   let description = [{
     For each op with a FusableOpInterface (the head of a kernel), grows a
     group by the sole consumer of the group's result while the head says its
-    kernel can absorb it (conv2d + relu + max_pool2d, dense + softmax), and
-    wraps the group in an `nn.fused` op whose region holds the ops. Where a
+    kernel can absorb it (conv2d + relu + max_pool2d, dense + softmax,
+    conv2d_backprop_input + max_pool2d_grad + relu_grad, max_pool2d_grad +
+    relu_grad), and wraps the group in an `nn.fused` op whose region holds
+    the ops. A group never heads another: an op absorbed by an earlier
+    group is not a head. Where a
     group stops because its result has other users, the reason goes in the
     `not_fused` attribute (of the nn.fused op, or `nn.not_fused` on a lone
     head), so IR dumps show what was fused and why not.
@@ -77,6 +82,12 @@ def FuseKernels : Pass<"nn-fuse-kernels", "mlir::FuncOp"> {
     values; every nn.fused region is isolated from above.
   }];
   let constructor = "kiln::createFuseKernelsPass()";
+  let options = [
+    ListOption<"skip", "skip", "std::string",
+               "ops (by name, e.g. nn.conv2d_backprop_input) that head no "
+               "group: to measure a fusion against its absence",
+               "llvm::cl::MiscFlags::CommaSeparated">
+  ];
 }
 
 #endif // KILN_PASSES

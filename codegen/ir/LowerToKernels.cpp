@@ -158,6 +158,40 @@ LogicalResult Lowering::lowerLastAxis(Operation *op, uint64_t axis,
   return success();
 }
 
+LogicalResult
+Lowering::lowerConvBackpropInput(nn::Conv2DBackpropInputOp op,
+                                 ArrayRef<Operation *> epilogue, Value out) {
+  auto k = planShape(op.kernel());
+  auto size = ints(op.input_size());
+  cg::Conv2DAttrs a = convAttrs(op, k[0], k[1], k[3]);
+  std::string name = layerName(op);
+  cg::KernelSpec spec = cg::KernelSpec::conv2d(
+      name, size[0], size[1], k[2], a, cg::KernelFamily::Conv2DBackpropInput);
+  std::vector<Value> args = {op.output_grad(), op.kernel()};
+  std::string label = "conv2d_backprop_input";
+  for (Operation *e : epilogue) {
+    if (auto pg = dyn_cast<nn::MaxPool2DGradOp>(e)) {
+      auto in = planShape(pg.input());
+      spec.fusedPoolGrad.enabled = true;
+      spec.fusedPoolGrad.height = in[1];
+      spec.fusedPoolGrad.width = in[2];
+      spec.fusedPoolGrad.pool = poolAttrs(pg);
+      args.push_back(pg.input());
+    } else if (isa<nn::ReluGradOp>(e) && spec.fusedPoolGrad.enabled) {
+      spec.fusedPoolGrad.pool.reluMask = true;
+    } else {
+      return e->emitOpError("cannot be fused into a conv2d_backprop_input "
+                            "kernel");
+    }
+    label += "+" + e->getName().stripDialect().str();
+  }
+  define(out, name + "/" + (epilogue.empty() ? std::string("input_grad")
+                                             : label));
+  args.push_back(out);
+  callValues(spec, args, name + ": " + label);
+  return success();
+}
+
 LogicalResult Lowering::lowerFused(nn::FusedOp op) {
   Block &body = op.body().front();
   for (auto [arg, input] : llvm::zip(body.getArguments(), op.inputs()))
@@ -170,6 +204,8 @@ LogicalResult Lowering::lowerFused(nn::FusedOp op) {
     return lowerConv(conv, epilogue, op.getResult(0));
   if (auto dense = dyn_cast<nn::DenseOp>(ops.front()))
     return lowerDense(dense, epilogue, op.getResult(0));
+  if (auto dx = dyn_cast<nn::Conv2DBackpropInputOp>(ops.front()))
+    return lowerConvBackpropInput(dx, epilogue, op.getResult(0));
   if (auto pg = dyn_cast<nn::MaxPool2DGradOp>(ops.front())) {
     if (epilogue.size() != 1 || !isa<nn::ReluGradOp>(epilogue.front()))
       return op.emitOpError("group '") << op.kind() << "' has no fused kernel";
@@ -356,15 +392,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                          {p.input(), p.output_grad()}, p.input_grad());
       })
       .Case([&](nn::Conv2DBackpropInputOp c) {
-        auto k = planShape(c.kernel());
-        auto size = ints(c.input_size());
-        cg::Conv2DAttrs a = convAttrs(c, k[0], k[1], k[3]);
-        define(c.input_grad(), name() + "/input_grad");
-        callValues(cg::KernelSpec::conv2d(name(), size[0], size[1], k[2], a,
-                                          cg::KernelFamily::Conv2DBackpropInput),
-                   {c.output_grad(), c.kernel(), c.input_grad()},
-                   name() + ": conv2d_backprop_input");
-        return success();
+        return lowerConvBackpropInput(c, {}, c.input_grad());
       })
       .Case([&](nn::Conv2DBackpropFilterOp c) {
         auto in = planShape(c.input());

@@ -108,6 +108,11 @@ private:
                           Value out);
   LogicalResult lowerDense(nn::DenseOp op, ArrayRef<Operation *> epilogue,
                            Value out);
+  /// conv2d_backprop_input, alone or with the max_pool2d_grad (+ relu_grad)
+  /// nn-fuse-kernels grouped after it.
+  LogicalResult lowerConvBackpropInput(nn::Conv2DBackpropInputOp op,
+                                       ArrayRef<Operation *> epilogue,
+                                       Value out);
   LogicalResult lowerFused(nn::FusedOp op);
   /// Pools and the max-pool gradient: `inputs` then `out`, one spec.
   template <typename OpTy>

@@ -11,6 +11,10 @@
 //                     y + pt - ky*dy, n) * kernel_t(ci, co, kx, ky)
 //   Schedule: exactly the forward conv's register tile with the channel
 //   roles swapped; grad_dilated is staged once per image.
+//   Fused epilogue (spec.fusedPoolGrad): dx is the output gradient of a
+//   max pool's gradient (PoolBackward.cpp's algorithm, relu's gradient
+//   optionally after it); dx's tile is then computed per strip of the pool
+//   gradient's rows, inside its loops.
 //
 // Backprop filter (dkernel):
 //   per_image(co, ci, kx, ky, n) = sum_{ox, oy} in_padded(ci, ox*sx + kx*dx
@@ -59,50 +63,67 @@ bool convNeedsPadding(const KernelSpec &s) {
 
 } // namespace
 
-KernelPipeline buildConv2DBackpropInput(const KernelSpec &s,
-                                        const Schedule &sc) {
-  std::vector<TensorArg> args = kernelArguments(s);
-  ImageParam dy = makeInput(s, args[0]);
-  ImageParam kernel = makeInput(s, args[1]);
+namespace {
+
+/// Backprop input's Funcs (banner).
+struct BackpropInput {
+  Func kernelT, dil, out;
+  Func acc;
+  RDom r;
+  Var c{"c"}, x{"x"}, y{"y"}, n{"n"};
+};
+
+/// The algorithm of the banner: dx from dy and the kernel.
+BackpropInput defineBackpropInput(const KernelSpec &s, Func dy, Func kernel) {
   const Conv2DAttrs &a = s.conv;
   WindowDim wh = s.outH(), ww = s.outW();
-  Var c("c"), x("x"), y("y"), n("n"), co("co"), kx("kx"), ky("ky");
-
-  // Algorithm.
-  Func kernelT(s.name + "_kernel_t");
-  kernelT(c, co, kx, ky) = kernel(co, c, kx, ky);
-  Func dil(s.name + "_grad_dilated");
+  BackpropInput b;
+  Var c = b.c, x = b.x, y = b.y, n = b.n, co("co"), kx("kx"), ky("ky");
+  b.kernelT = Func(s.name + "_kernel_t");
+  b.kernelT(c, co, kx, ky) = kernel(co, c, kx, ky);
+  b.dil = Func(s.name + "_grad_dilated");
   Expr qx = x / a.strideW, qy = y / a.strideH;
   Expr hit = x >= 0 && y >= 0 && qx < ww.out && qy < wh.out;
   if (a.strideW > 1)
     hit = hit && x % a.strideW == 0;
   if (a.strideH > 1)
     hit = hit && y % a.strideH == 0;
-  dil(c, x, y, n) = select(
+  b.dil(c, x, y, n) = select(
       hit, dy(c, clamp(qx, 0, ww.out - 1), clamp(qy, 0, wh.out - 1), n), 0.0f);
-  RDom r(0, a.filters, 0, a.kernelW, 0, a.kernelH, s.name + "_r");
-  Func acc(s.name + "_conv2d_backprop_input");
-  acc(c, x, y, n) = 0.0f;
-  acc(c, x, y, n) += dil(r.x, x + ww.padBefore - r.y * a.dilationW,
-                         y + wh.padBefore - r.z * a.dilationH, n) *
-                     kernelT(c, r.x, r.y, r.z);
-  Func out(s.name + "_input_grad");
-  out(c, x, y, n) = acc(c, x, y, n);
+  b.r = RDom(0, a.filters, 0, a.kernelW, 0, a.kernelH, s.name + "_r");
+  RDom r = b.r;
+  b.acc = Func(s.name + "_conv2d_backprop_input");
+  b.acc(c, x, y, n) = 0.0f;
+  b.acc(c, x, y, n) += b.dil(r.x, x + ww.padBefore - r.y * a.dilationW,
+                             y + wh.padBefore - r.z * a.dilationH, n) *
+                       b.kernelT(c, r.x, r.y, r.z);
+  b.out = Func(s.name + "_input_grad");
+  b.out(c, x, y, n) = b.acc(c, x, y, n);
+  return b;
+}
 
-  // Schedule: the forward conv's register tile over input channels.
+/// The register tile of the banner over dx's (c, x) for one row of one
+/// image at a time. The staged grad_dilated lives at `image` (the batch
+/// loop of the kernel's output) when storeAt is "image"; parallel loops are
+/// the caller's.
+void scheduleBackpropInput(const KernelSpec &s, const Schedule &sc,
+                           BackpropInput &b, LoopLevel image) {
+  const Conv2DAttrs &a = s.conv;
+  Var c = b.c, x = b.x, y = b.y, n = b.n;
+  RDom r = b.r;
   int cin = s.channels;
   int vec = fitVector(sc.vectorWidth, cin);
   int tc = std::max(1, std::min(sc.tileChannels, cin / vec));
   int tx = std::max(1, std::min(sc.tileX, s.width));
   Var ct("ct"), ci("ci"), xo("xo"), xi("xi");
-  out.split(c, ct, ci, vec * tc, TailStrategy::ShiftInwards)
+  b.out.split(c, ct, ci, vec * tc, TailStrategy::ShiftInwards)
       .split(x, xo, xi, tx, TailStrategy::ShiftInwards)
       .reorder(ci, xi, xo, ct, y, n)
       .vectorize(ci, vec)
       .unroll(ci)
       .unroll(xi);
-  acc.compute_at(out, xo).vectorize(c, vec).unroll(c).unroll(x).unroll(y);
-  Stage u = acc.update();
+  b.acc.compute_at(b.out, xo).vectorize(c, vec).unroll(c).unroll(x).unroll(y);
+  Stage u = b.acc.update();
   u.reorder(c, x, y, r.x, r.y, r.z, n)
       .vectorize(c, vec)
       .unroll(c)
@@ -110,20 +131,51 @@ KernelPipeline buildConv2DBackpropInput(const KernelSpec &s,
       .unroll(y);
   if (sc.unrollReduction > 1 && a.filters % sc.unrollReduction == 0)
     u.unroll(r.x, sc.unrollReduction);
-  if (sc.parallel == "n" || sc.parallel == "ny")
-    out.parallel(n);
-  if (sc.parallel == "y" || sc.parallel == "ny")
-    out.parallel(y);
   int fv = fitVector(vec, a.filters);
   if (sc.storeAt == "root")
-    dil.compute_root().vectorize(c, fv, TailStrategy::ShiftInwards);
+    b.dil.compute_root().vectorize(c, fv, TailStrategy::ShiftInwards);
   else if (sc.storeAt == "image")
-    dil.compute_at(out, n).vectorize(c, fv, TailStrategy::ShiftInwards);
-  kernelT.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);
+    b.dil.compute_at(image).vectorize(c, fv, TailStrategy::ShiftInwards);
+  b.kernelT.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);
+}
 
+} // namespace
+
+KernelPipeline buildConv2DBackpropInput(const KernelSpec &s,
+                                        const Schedule &sc) {
+  std::vector<TensorArg> args = kernelArguments(s);
+  ImageParam dy = makeInput(s, args[0]);
+  ImageParam kernel = makeInput(s, args[1]);
+  BackpropInput b = defineBackpropInput(s, dy, kernel);
   KernelPipeline k;
   k.inputs = {dy, kernel};
-  k.outputs = {out};
+  if (!s.fusedPoolGrad.enabled) {
+    // Schedule: the forward conv's register tile over input channels.
+    scheduleBackpropInput(s, sc, b, LoopLevel(b.out, b.n));
+    if (sc.parallel == "n" || sc.parallel == "ny")
+      b.out.parallel(b.n);
+    if (sc.parallel == "y" || sc.parallel == "ny")
+      b.out.parallel(b.y);
+    k.outputs = {b.out};
+    return k;
+  }
+
+  // Fused max-pool (+ relu) gradient: dx feeds the pool gradient's gather
+  // as its dy; dx is computed per strip of the pool gradient's rows (the
+  // rows of dx one strip reads: one for a 2x2/2 pool) with dx's own
+  // register tile, or per image with computeAt "root", and never stored
+  // whole. The pool gradient's tile is its default (4 vectors of channels).
+  const FusedPoolGrad &fp = s.fusedPoolGrad;
+  ImageParam poolIn = makeInput(s, args[2]);
+  MaxPoolGrad g = defineMaxPoolGrad(s.name + "_pool", fp.height, fp.width,
+                                    fp.pool, poolIn, b.out);
+  bool strips = sc.computeAt != "root";
+  Var strip = scheduleMaxPoolGrad(g, s.channels, fp.pool, sc, 4,
+                                  strips ? fp.pool.strideH : 0);
+  scheduleBackpropInput(s, sc, b, LoopLevel(g.out, g.n));
+  b.out.compute_at(g.out, strips ? strip : g.n);
+  k.inputs.push_back(poolIn);
+  k.outputs = {g.out};
   return k;
 }
 

@@ -25,6 +25,24 @@ KernelPipeline buildMatMul(const KernelSpec &, const Schedule &);
 /// Concatenate, ZeroPadding2D and BatchNormStats (Shape.cpp).
 KernelPipeline buildShape(const KernelSpec &, const Schedule &);
 
+/// The max-pool gradient's Funcs (PoolBackward.cpp's banner) over any
+/// producer of the output gradient, so that conv2d_backprop_input can fuse
+/// it. Funcs are named `<prefix>_argmax`, `<prefix>_input_grad`, ...
+struct MaxPoolGrad {
+  Halide::Func argmax, acc, out;
+  Halide::RDom rw, rc;
+  Halide::Var c{"c"}, x{"x"}, y{"y"}, n{"n"};
+};
+MaxPoolGrad defineMaxPoolGrad(const std::string &prefix, int height,
+                              int width, const PoolAttrs &a, Halide::Func in,
+                              Halide::Func dy);
+/// Its CPU schedule for `channels` channels (tileChannels vectors per
+/// tile). With rows > 0 the output's rows are split into strips of `rows`
+/// and the strip loop is returned (for a fused producer computed per strip).
+Halide::Var scheduleMaxPoolGrad(MaxPoolGrad &g, int channels,
+                                const PoolAttrs &a, const Schedule &sc,
+                                int tileChannels, int rows);
+
 /// Byte alignment every boundary buffer's host pointer must have (checked
 /// at entry). Halide 14 emits aligned vector accesses to rfactor'd outputs
 /// regardless of the declared alignment, so it is made part of the contract.

@@ -14,6 +14,10 @@
 // channels); dx is vectorised over channels with the candidate-window loop
 // unrolled; images in parallel. Memory-bound like the forward pool.
 //
+// The algorithm and schedule are also conv2d_backprop_input's epilogue
+// (ConvBackward.cpp), where dy is the convolution's Func, computed per strip
+// of dx's rows.
+//
 //===----------------------------------------------------------------------===//
 #include "codegen/kernels/Kernels.h"
 
@@ -23,27 +27,29 @@ using namespace Halide;
 
 namespace kiln::codegen::kernels {
 
-KernelPipeline buildMaxPool2DGrad(const KernelSpec &s, const Schedule &sc) {
-  std::vector<TensorArg> args = kernelArguments(s);
-  ImageParam in = makeInput(s, args[0]);
-  ImageParam dy = makeInput(s, args[1]);
-  const PoolAttrs &a = s.pool;
-  WindowDim wh = s.outH(), ww = s.outW();
+MaxPoolGrad defineMaxPoolGrad(const std::string &prefix, int height,
+                              int width, const PoolAttrs &a, Func in,
+                              Func dy) {
+  WindowDim wh = windowDim(height, a.poolH, a.strideH, 1, a.padding);
+  WindowDim ww = windowDim(width, a.poolW, a.strideW, 1, a.padding);
   int pl = ww.padBefore, pt = wh.padBefore;
-  Var c("c"), x("x"), y("y"), n("n");
+  MaxPoolGrad g;
+  Var c = g.c, x = g.x, y = g.y, n = g.n;
 
   // 1. First argmax per window.
-  Func padded(s.name + "_padded");
+  Func padded(prefix + "_padded");
   if (a.padding == Padding::Same) {
-    Expr inside = x >= 0 && x < s.width && y >= 0 && y < s.height;
+    Expr inside = x >= 0 && x < width && y >= 0 && y < height;
     padded(c, x, y, n) = select(
-        inside, in(c, clamp(x, 0, s.width - 1), clamp(y, 0, s.height - 1), n),
+        inside, in(c, clamp(x, 0, width - 1), clamp(y, 0, height - 1), n),
         -std::numeric_limits<float>::infinity());
   } else {
     padded(c, x, y, n) = in(c, x, y, n);
   }
-  RDom rw(0, a.poolW, 0, a.poolH, s.name + "_rw");
-  Func argmax(s.name + "_argmax");
+  g.rw = RDom(0, a.poolW, 0, a.poolH, prefix + "_rw");
+  RDom rw = g.rw;
+  g.argmax = Func(prefix + "_argmax");
+  Func argmax = g.argmax;
   argmax(c, x, y, n) = {0, -std::numeric_limits<float>::infinity()};
   Expr v = padded(c, x * a.strideW + rw.x - pl, y * a.strideH + rw.y - pt, n);
   Expr better = v > argmax(c, x, y, n)[1];
@@ -53,31 +59,45 @@ KernelPipeline buildMaxPool2DGrad(const KernelSpec &s, const Schedule &sc) {
   // 2. Gather the gradient of every window whose argmax is (x, y).
   int jx = (a.poolW + a.strideW - 1) / a.strideW;
   int jy = (a.poolH + a.strideH - 1) / a.strideH;
-  RDom rc(0, jx, 0, jy, s.name + "_rc");
+  g.rc = RDom(0, jx, 0, jy, prefix + "_rc");
+  RDom rc = g.rc;
   Expr ox = (x + pl) / a.strideW - rc.x, oy = (y + pt) / a.strideH - rc.y;
   Expr dxw = x + pl - ox * a.strideW, dyw = y + pt - oy * a.strideH;
   Expr valid = ox >= 0 && ox < ww.out && oy >= 0 && oy < wh.out &&
                dxw < a.poolW && dyw < a.poolH;
   Expr oxc = clamp(ox, 0, ww.out - 1), oyc = clamp(oy, 0, wh.out - 1);
   Expr chosen = argmax(c, oxc, oyc, n)[0] == dyw * a.poolW + dxw;
-  Func acc(s.name + "_max_pool2d_grad");
+  g.acc = Func(prefix + "_max_pool2d_grad");
+  Func acc = g.acc;
   acc(c, x, y, n) = 0.0f;
   acc(c, x, y, n) += select(valid && chosen, dy(c, oxc, oyc, n), 0.0f);
-  Func out(s.name + "_input_grad");
+  g.out = Func(prefix + "_input_grad");
   // Fused relu gradient: the pool's input is relu's output, positive
   // exactly where relu passed its gradient.
-  out(c, x, y, n) = a.reluMask ? select(in(c, x, y, n) > 0.0f,
-                                        acc(c, x, y, n), 0.0f)
-                               : acc(c, x, y, n);
+  g.out(c, x, y, n) = a.reluMask ? select(in(c, x, y, n) > 0.0f,
+                                          acc(c, x, y, n), 0.0f)
+                                 : acc(c, x, y, n);
+  return g;
+}
 
-  // Schedule.
-  int vec = fitVector(sc.vectorWidth, s.channels);
-  int tc = std::max(1, std::min(sc.tileChannels, s.channels / vec));
-  Var co("co"), ci("ci");
-  out.split(c, co, ci, vec * tc, TailStrategy::ShiftInwards)
-      .reorder(ci, co, x, y, n)
-      .vectorize(ci, vec)
-      .unroll(ci);
+Var scheduleMaxPoolGrad(MaxPoolGrad &g, int channels, const PoolAttrs &a,
+                        const Schedule &sc, int tileChannels, int rows) {
+  Var c = g.c, x = g.x, y = g.y, n = g.n;
+  Func out = g.out, acc = g.acc, argmax = g.argmax;
+  RDom rw = g.rw, rc = g.rc;
+  int vec = fitVector(sc.vectorWidth, channels);
+  int tc = std::max(1, std::min(tileChannels, channels / vec));
+  Var co("co"), ci("ci"), yo("yo"), yi("yi");
+  out.split(c, co, ci, vec * tc, TailStrategy::ShiftInwards);
+  Var rowLoop = y;
+  if (rows > 0) {
+    out.split(y, yo, yi, rows, TailStrategy::ShiftInwards)
+        .reorder(ci, co, x, yi, yo, n);
+    rowLoop = yo;
+  } else {
+    out.reorder(ci, co, x, y, n);
+  }
+  out.vectorize(ci, vec).unroll(ci);
   acc.compute_at(out, co).vectorize(c, vec).unroll(c);
   acc.update()
       .reorder(c, rc.x, rc.y, x, y, n)
@@ -94,11 +114,20 @@ KernelPipeline buildMaxPool2DGrad(const KernelSpec &s, const Schedule &sc) {
   if (sc.parallel == "n" || sc.parallel == "ny")
     out.parallel(n);
   if (sc.parallel == "y" || sc.parallel == "ny")
-    out.parallel(y);
+    out.parallel(rowLoop);
+  return rows > 0 ? yo : Var();
+}
 
+KernelPipeline buildMaxPool2DGrad(const KernelSpec &s, const Schedule &sc) {
+  std::vector<TensorArg> args = kernelArguments(s);
+  ImageParam in = makeInput(s, args[0]);
+  ImageParam dy = makeInput(s, args[1]);
+  MaxPoolGrad g =
+      defineMaxPoolGrad(s.name, s.height, s.width, s.pool, in, dy);
+  scheduleMaxPoolGrad(g, s.channels, s.pool, sc, sc.tileChannels, 0);
   KernelPipeline k;
   k.inputs = {in, dy};
-  k.outputs = {out};
+  k.outputs = {g.out};
   return k;
 }
 

@@ -192,6 +192,23 @@ LogicalResult FusedOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   return success();
 }
 
+bool Conv2DBackpropInputOp::canAbsorb(ArrayRef<Operation *> group,
+                                      Operation *consumer) {
+  // The input gradient's kernel fuses the max pool gradient that routes it
+  // (computed per tile of the pool's input, the conv rows it reads computed
+  // inside), then the gradient of the relu before the pool.
+  if (auto pool = dyn_cast<MaxPool2DGradOp>(consumer))
+    return group.size() == 1 &&
+           pool.output_grad() == group.back()->getResult(0) &&
+           pool.input() != pool.output_grad();
+  auto relu = dyn_cast<ReluGradOp>(consumer);
+  if (group.size() != 2 || !relu)
+    return false;
+  auto pool = cast<MaxPool2DGradOp>(group.back());
+  return relu.output() == pool.input() &&
+         relu.output_grad() == pool.input_grad();
+}
+
 bool MaxPool2DGradOp::canAbsorb(ArrayRef<Operation *> group,
                                 Operation *consumer) {
   // The pool gradient's kernel fuses the gradient of the relu that produced

@@ -45,8 +45,17 @@ std::vector<Tensor> runReference(const KernelSpec &s, int n,
     static const Tensor noBias;
     return {dense(s, n, in[0], in[1], s.dense.useBias ? in[2] : noBias)};
   }
-  case KernelFamily::Conv2DBackpropInput:
-    return {conv2dBackpropInput(s, n, in[0], in[1])};
+  case KernelFamily::Conv2DBackpropInput: {
+    Tensor dx = conv2dBackpropInput(s, n, in[0], in[1]);
+    if (!s.fusedPoolGrad.enabled)
+      return {dx};
+    // The fused epilogue: the max pool's gradient (relu's too, reluMask)
+    // with dx as the gradient of the pool's output.
+    const codegen::FusedPoolGrad &g = s.fusedPoolGrad;
+    KernelSpec pool = KernelSpec::pool2d(s.name, KernelFamily::MaxPool2DGrad,
+                                         g.height, g.width, s.channels, g.pool);
+    return {maxPool2dGrad(pool, n, in[2], dx)};
+  }
   case KernelFamily::Conv2DBackpropFilter:
     return {conv2dBackpropFilter(s, n, in[0], in[1])};
   case KernelFamily::Conv2DBackpropBias:

@@ -56,6 +56,15 @@ std::vector<Layer> seedLayers() {
   KernelSpec conv2pool = conv2;
   conv2pool.name = "conv2_pool2";
   conv2pool.fusedPool.enabled = true;
+  // The training step's backward fusion: conv2's input gradient routed by
+  // pool1's gradient and relu's (against conv2_bp_input + pool1_grad_relu).
+  PoolAttrs pr = p;
+  pr.reluMask = true;
+  KernelSpec pool1GradRelu = KernelSpec::pool2d(
+      "pool1_relu", KernelFamily::MaxPool2DGrad, 26, 26, 32, pr);
+  KernelSpec bpInputPool = as(conv2, KernelFamily::Conv2DBackpropInput);
+  bpInputPool.name = "conv2_bp_input_pool1";
+  bpInputPool.fusedPoolGrad = {true, 26, 26, pr};
   return {
       {"conv1", conv1},
       {"pool1", pool1},
@@ -68,6 +77,8 @@ std::vector<Layer> seedLayers() {
       {"conv2_bp_filter", as(conv2, KernelFamily::Conv2DBackpropFilter)},
       {"conv2_bp_bias", as(conv2, KernelFamily::Conv2DBackpropBias)},
       {"pool1_grad", as(pool1, KernelFamily::MaxPool2DGrad)},
+      {"pool1_grad_relu", pool1GradRelu},
+      {"conv2_bp_input+pool1_grad_relu", bpInputPool},
       {"conv1_bp_filter", as(conv1, KernelFamily::Conv2DBackpropFilter)},
       {"conv1_bp_bias", as(conv1, KernelFamily::Conv2DBackpropBias)},
   };

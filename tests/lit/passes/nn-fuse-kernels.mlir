@@ -1,4 +1,5 @@
 // RUN: kiln-opt --split-input-file --nn-fuse-kernels %s | FileCheck %s
+// RUN: kiln-opt --split-input-file --nn-fuse-kernels='skip=nn.conv2d_backprop_input' %s | FileCheck %s --check-prefix=SKIP
 
 // Tests that conv2d absorbs relu then a valid max pool, and dense a softmax,
 // each group becoming one nn.fused op over its outside inputs.
@@ -70,6 +71,50 @@ func @backward(%y: tensor<?x4x4x2xf32>, %dy: tensor<?x2x2x2xf32>) -> tensor<?x4x
   %g = nn.max_pool2d_grad %y, %dy {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x4x4x2xf32>, tensor<?x2x2x2xf32>) -> tensor<?x4x4x2xf32>
   %r = nn.relu_grad %y, %g : (tensor<?x4x4x2xf32>, tensor<?x4x4x2xf32>) -> tensor<?x4x4x2xf32>
   return %r : tensor<?x4x4x2xf32>
+}
+
+// -----
+
+// Tests the conv backward fusion (the seed's training step): the gradient of
+// conv2d_1's input absorbs the max pool's gradient that routes it, then
+// relu's; the max_pool2d_grad does not head a group of its own.
+// CHECK-LABEL: func @conv_backward
+// CHECK: %[[F:.*]] = nn.fused "conv2d_backprop_input+max_pool2d_grad+relu_grad"(%arg1, %{{.*}}, %arg0) {
+// CHECK-NEXT: ^bb0(%[[D:.*]]: tensor<?x4x4x6xf32>, %[[K:.*]]: tensor<3x3x2x6xf32>, %[[Y:.*]]: tensor<?x12x12x2xf32>):
+// CHECK-NEXT: %[[X:.*]] = nn.conv2d_backprop_input %[[D]], %[[K]]
+// CHECK-NEXT: %[[G:.*]] = nn.max_pool2d_grad %[[Y]], %[[X]]
+// CHECK-NEXT: %[[R:.*]] = nn.relu_grad %[[Y]], %[[G]]
+// CHECK-NEXT: nn.yield %[[R]] : tensor<?x12x12x2xf32>
+// CHECK-NEXT: } : (tensor<?x4x4x6xf32>, tensor<3x3x2x6xf32>, tensor<?x12x12x2xf32>) -> tensor<?x12x12x2xf32>
+// CHECK-NOT: nn.fused
+// CHECK: return %[[F]]
+// With skip, the conv's gradient heads no group; the pool's gradient heads
+// its own again.
+// SKIP-LABEL: func @conv_backward
+// SKIP: nn.conv2d_backprop_input
+// SKIP: nn.fused "max_pool2d_grad+relu_grad"
+func @conv_backward(%y: tensor<?x12x12x2xf32>, %dz: tensor<?x4x4x6xf32>) -> tensor<?x12x12x2xf32> {
+  %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<3x3x2x6xf32>
+  %dx = nn.conv2d_backprop_input %dz, %k {input_size = [6, 6], strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x4x4x6xf32>, tensor<3x3x2x6xf32>) -> tensor<?x6x6x2xf32>
+  %g = nn.max_pool2d_grad %y, %dx {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x12x12x2xf32>, tensor<?x6x6x2xf32>) -> tensor<?x12x12x2xf32>
+  %r = nn.relu_grad %y, %g : (tensor<?x12x12x2xf32>, tensor<?x12x12x2xf32>) -> tensor<?x12x12x2xf32>
+  return %r : tensor<?x12x12x2xf32>
+}
+
+// -----
+
+// Tests that a conv2d_backprop_input whose result has another user is not
+// fused, says why, and leaves the max pool's gradient to fuse with relu's.
+// CHECK-LABEL: func @conv_backward_shared
+// CHECK: nn.conv2d_backprop_input {{.*}}nn.not_fused = "nn.max_pool2d_grad not fused: its input is also used by nn.reduce_sum"
+// CHECK: nn.fused "max_pool2d_grad+relu_grad"
+func @conv_backward_shared(%y: tensor<?x12x12x2xf32>, %dz: tensor<?x4x4x6xf32>) -> (tensor<?x12x12x2xf32>, tensor<2xf32>) {
+  %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<3x3x2x6xf32>
+  %dx = nn.conv2d_backprop_input %dz, %k {input_size = [6, 6], strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x4x4x6xf32>, tensor<3x3x2x6xf32>) -> tensor<?x6x6x2xf32>
+  %g = nn.max_pool2d_grad %y, %dx {pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x12x12x2xf32>, tensor<?x6x6x2xf32>) -> tensor<?x12x12x2xf32>
+  %r = nn.relu_grad %y, %g : (tensor<?x12x12x2xf32>, tensor<?x12x12x2xf32>) -> tensor<?x12x12x2xf32>
+  %s = nn.reduce_sum %dx {axes = [0, 1, 2], keepdims = false} : (tensor<?x6x6x2xf32>) -> tensor<2xf32>
+  return %r, %s : tensor<?x12x12x2xf32>, tensor<2xf32>
 }
 
 // -----

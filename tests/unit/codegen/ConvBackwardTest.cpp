@@ -74,6 +74,92 @@ TEST(ConvBackwardSchedules, BiasGradMatchesReference) {
   EXPECT_LE(relError(runKernel(s, 37, in)[0], ref), kTolerance);
 }
 
+/// conv2d_backprop_input with the max pool gradient (and relu's) fused
+/// after it: the reference's input gradient routed by the pool's reference
+/// gradient, for the seed's shapes and awkward ones, under the schedules
+/// the tuner varies; and the fused kernel equals the two kernels it
+/// replaces.
+struct FusedCase {
+  const char *name;
+  int h, w, c; ///< the conv's input (the pool's output)
+  Conv2DAttrs conv;
+  int poolInH, poolInW;
+  PoolAttrs pool;
+  bool relu;
+  int batch;
+};
+
+const FusedCase kFusedCases[] = {
+    {"seed", 13, 13, 32, convAttrs(3, 64, 1, V), 26, 26, poolAttrs(2, 2, V),
+     true, 3},
+    {"odd_pool_input", 13, 13, 32, convAttrs(3, 64, 1, V), 27, 27,
+     poolAttrs(2, 2, V), true, 2},
+    {"s2_same_pool_3x3", 5, 6, 5, convAttrs(3, 17, 2, S), 9, 11,
+     poolAttrs(3, 2, S), false, 2},
+    {"overlapping_windows", 5, 4, 17, convAttrs(1, 10, 1, V), 7, 6,
+     poolAttrs(3, 1, V), true, 1},
+};
+
+KernelSpec fusedSpec(const FusedCase &p) {
+  KernelSpec s = KernelSpec::conv2d(p.name, p.h, p.w, p.c, p.conv,
+                                    KernelFamily::Conv2DBackpropInput);
+  s.fusedPoolGrad.enabled = true;
+  s.fusedPoolGrad.height = p.poolInH;
+  s.fusedPoolGrad.width = p.poolInW;
+  s.fusedPoolGrad.pool = p.pool;
+  s.fusedPoolGrad.pool.reluMask = p.relu;
+  return s;
+}
+
+TEST(ConvBackwardFusedPoolGrad, MatchesReferenceUnderEverySchedule) {
+  for (const FusedCase &p : kFusedCases) {
+    SCOPED_TRACE(p.name);
+    KernelSpec s = fusedSpec(p);
+    std::vector<Tensor> in = randomInputs(s, p.batch);
+    if (p.relu)
+      for (float &v : in[2]) // a relu's output
+        v = std::max(v, 0.0f);
+    KernelSpec dxS = s, pgS = KernelSpec::pool2d(
+                            p.name, KernelFamily::MaxPool2DGrad, p.poolInH,
+                            p.poolInW, p.c, s.fusedPoolGrad.pool);
+    dxS.fusedPoolGrad = {};
+    Tensor ref = reference::maxPool2dGrad(
+        pgS, p.batch, in[2],
+        reference::conv2dBackpropInput(dxS, p.batch, in[0], in[1]));
+    Schedule d = defaultSchedule(s);
+    std::vector<Schedule> schedules(6, d);
+    schedules[1].computeAt = "root";   // dx per image
+    schedules[2].storeAt = "root";     // grad_dilated staged whole
+    schedules[3].storeAt = "inline";
+    schedules[3].tileX = 3;
+    schedules[3].unrollReduction = 1;
+    schedules[4].parallel = "y";
+    schedules[4].tileChannels = 1;
+    schedules[5].parallel = "ny";
+    schedules[5].vectorWidth = 8;
+    for (const Schedule &sc : schedules) {
+      SCOPED_TRACE(scheduleToJson(sc));
+      EXPECT_LE(relError(runKernel(s, p.batch, in, &sc)[0], ref), kTolerance);
+    }
+  }
+}
+
+TEST(ConvBackwardFusedPoolGrad, EqualsTheTwoKernelsItReplaces) {
+  const FusedCase &p = kFusedCases[0];
+  KernelSpec s = fusedSpec(p);
+  std::vector<Tensor> in = randomInputs(s, p.batch, 5);
+  for (float &v : in[2])
+    v = std::max(v, 0.0f);
+  KernelSpec dxS = s;
+  dxS.fusedPoolGrad = {};
+  KernelSpec pgS = KernelSpec::pool2d(p.name, KernelFamily::MaxPool2DGrad,
+                                      p.poolInH, p.poolInW, p.c,
+                                      s.fusedPoolGrad.pool);
+  Tensor dx = runKernel(dxS, p.batch, {in[0], in[1]})[0];
+  Tensor unfused = runKernel(pgS, p.batch, {in[2], dx})[0];
+  EXPECT_LE(relError(runKernel(s, p.batch, in)[0], unfused), 1e-6);
+}
+
 /// L(x, k, b) = sum(conv(x, k, b) * g); its gradients are the three backward
 /// kernels applied to dy = g.
 TEST(ConvBackwardFiniteDifferences, GradientsMatchForwardReference) {
