@@ -239,7 +239,8 @@ bool lowerDropout(LayerEmitter &e, ArrayRef<Value> in,
       return false;
     seed = e.b.getI64IntegerAttr(*s);
   }
-  Value y = e.create<nn::DropoutOp>(in[0], Value(), e.b.getF64FloatAttr(*rate), seed);
+  Value y = e.create<nn::DropoutOp>(in[0], Value(), e.b.getF64FloatAttr(*rate), seed,
+                                    IntegerAttr());
   out.push_back(y);
   return bool(y);
 }

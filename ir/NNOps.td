@@ -345,17 +345,21 @@ def NN_DropoutOp : NN_Op<"dropout",
     probability `rate` and scales the kept ones by 1 / (1 - rate); the mask
     comes from a counter-based hash of (seed, step, element index), so a
     run is reproducible and the backward pass (dropout of the gradient with
-    the same seed and step) recomputes the same mask. Without `seed` the
-    run's seed is used. Without `step` (inference) it is the identity.
+    the same seed and step) recomputes the same mask. Without `seed` (Keras's
+    `seed=` argument) the mask is keyed by the seed given at run time and
+    `stream` (the layer's index, set by nn-build-train-step): seed * 1000003
+    + stream, modulo 2^24. Without `step` (inference) it is the identity.
 
     Example:
     ```mlir
     %y = nn.dropout %x {rate = 5.000000e-01 : f64, seed = 0 : i64} : (tensor<?x1600xf32>) -> tensor<?x1600xf32>
     %z = nn.dropout %x, %step {rate = 5.000000e-01 : f64, seed = 7 : i64} : (tensor<?x1600xf32>, tensor<f32>) -> tensor<?x1600xf32>
+    %w = nn.dropout %x, %step {rate = 5.000000e-01 : f64, stream = 1 : i64} : (tensor<?x1600xf32>, tensor<f32>) -> tensor<?x1600xf32>
     ```
   }];
   let arguments = (ins NN_Tensor:$input, Optional<NN_Tensor>:$step,
-                       F64Attr:$rate, OptionalAttr<I64Attr>:$seed);
+                       F64Attr:$rate, OptionalAttr<I64Attr>:$seed,
+                       OptionalAttr<I64Attr>:$stream);
   let results = (outs NN_Tensor:$output);
   let verifier = [{ return ::kiln::nn::verifyRate(*this, rate()); }];
 }

@@ -3,7 +3,8 @@
 // Reverse-mode differentiation of @forward into a training step.
 //
 // 1. Clone @forward into @train_step(x, targets, step); give its dropout ops
-//    the step (training mode) and a seed.
+//    the step (training mode) and, without a seed of their own, a stream of
+//    the seed given at run time.
 // 2. Attach the loss to the model's output: softmax + categorical
 //    cross-entropy becomes nn.softmax_cross_entropy on the logits.
 // 3. Walk the ops backwards from the loss. Each op with a gradient flowing
@@ -149,7 +150,8 @@ FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
   if (training)
     step = body.addArgument(RankedTensorType::get({}, f32), fn.getLoc());
 
-  // Dropout trains with the step; each layer gets its own stream.
+  // Dropout trains with the step; each layer without its own seed gets its
+  // own stream of the seed given at run time.
   int index = 0;
   fn.walk([&](DropoutOp d) {
     ++index;
@@ -157,8 +159,7 @@ FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
       return;
     d->insertOperands(1, step);
     if (!d.seedAttr())
-      d->setAttr("seed", b.getI64IntegerAttr(
-                             static_cast<int64_t>(seed) * 1000003 + index));
+      d->setAttr("stream", b.getI64IntegerAttr(index));
   });
 
   // Batch normalisation trains on the batch's moments and moves its

@@ -14,7 +14,6 @@ namespace kiln::lowering {
 LogicalResult Lowering::lowerDropout(nn::DropoutOp op) {
   std::string name = layerName(op);
   float rate = op.rate().convertToDouble();
-  int64_t seed = op.seed() ? static_cast<int64_t>(*op.seed()) : 0;
   cg::ElementwiseProgram p;
   int x = p.input("input");
   int s = p.input("seed", cg::Broadcast::Scalar);
@@ -23,9 +22,19 @@ LogicalResult Lowering::lowerDropout(nn::DropoutOp op) {
   p.output("output",
            p.op(cg::EwOp::Mul, p.op(cg::EwOp::Mul, x, keep),
                 p.constant(1.0f / (1.0f - rate))));
-  // Float scalars hold integers exactly below 2^24.
-  int seedId = fixedConstant(name + "/seed",
-                             static_cast<float>(seed & ((1 << 24) - 1)));
+  // Float scalars hold integers exactly below 2^24. A layer's own seed is
+  // a constant; otherwise the executor fills in the run's seed's stream.
+  int seedId;
+  if (op.seed()) {
+    seedId = fixedConstant(name + "/seed",
+                           static_cast<float>(static_cast<int64_t>(*op.seed()) &
+                                              ((1 << 24) - 1)));
+  } else {
+    seedId = fixedConstant(name + "/seed", 0);
+    program.plan.tensors[seedId].fill = runtime::PlanTensor::Fill::Seed;
+    program.plan.tensors[seedId].fillValue =
+        static_cast<float>(op.stream() ? *op.stream() : 0);
+  }
   int out = define(op.output(), name + "/dropout");
   call(cg::KernelSpec::elementwise(name, intShape(op.output()), p),
        {lookup(op.input()), seedId, lookup(op.step()), out},

@@ -40,7 +40,7 @@ LogicalResult DropoutOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
     return success();
   }
   auto d = createInferred<DropoutOp>(b, getLoc(), 1, grads[0], step(),
-                                     rateAttr(), seedAttr());
+                                     rateAttr(), seedAttr(), streamAttr());
   if (!d)
     return failure();
   operandGrads.push_back(d.output());

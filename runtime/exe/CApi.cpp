@@ -21,6 +21,7 @@ struct kiln_model {
   std::unique_ptr<PlanModel> model;
   std::unique_ptr<Executor> forward;
   int64_t step = 0;
+  uint64_t seed = 0; ///< keys the dropout masks
   std::vector<float> targets;
   std::string error;
 };
@@ -40,6 +41,7 @@ static Status rebuild(kiln_model *m, std::map<std::string, Tensor> weights) {
   if (!model.ok())
     return model.status();
   m->model = std::move(*model);
+  m->model->trainExecutor().setSeed(m->seed);
   Expected<std::unique_ptr<Executor>> fwd = m->compiled->makeForward(m->model->weights());
   if (!fwd.ok())
     return fwd.status();
@@ -61,6 +63,7 @@ kiln_model *kiln_model_create(uint64_t seed) {
     return nullptr;
   }
   m->compiled = std::move(*c);
+  m->seed = seed;
   Expected<SafetensorsData> w = m->compiled->initialWeights(seed);
   Status s = w.ok() ? rebuild(m.get(), std::move(w->tensors)) : w.status();
   if (!s.ok()) {

@@ -42,7 +42,7 @@ struct CompileDefaults {
   int64_t epochs = 1;
   double validationSplit = 0;
   std::string dataset;   ///< "" when the script loads none
-  uint64_t seed = 0;     ///< the seed dropout masks were compiled with
+  uint64_t seed = 0;     ///< kiln compile's --seed: train's default --seed
   bool hasDropout = false;  ///< whether the training step has dropout
   std::string target;
   std::string kilnVersion;

@@ -44,8 +44,8 @@ const std::vector<ExeCommand> &exeCommands() {
         {"--batch-size", true, "batch size (default: the script's)"},
         {"--validation-split", true, "fraction held out (default: the script's)"},
         {"--no-shuffle", false, "keep the training order"},
-        {"--seed", true, "seed of initial weights and shuffling (default: kiln "
-                         "compile's --seed, which also keyed the dropout masks)"},
+        {"--seed", true, "seed of initial weights, shuffling and dropout "
+                         "masks (default: kiln compile's --seed)"},
         {"--weights", true, "initial weights (safetensors)"},
         {"--checkpoint", true, "write weights + optimizer state after every epoch"},
         {"--resume", false, "continue from --checkpoint if it exists"},
@@ -94,12 +94,6 @@ int runTrain(const exe::CompiledModel &m, const CommandLine &cl) {
   if (!settings)
     return fail(error);
   exe::TrainSettings &s = *settings;
-  // The masks were compiled in: --seed moves the weights and the shuffling.
-  s.dropoutSeed = d.seed;
-  if (s.seed != d.seed && d.hasDropout)
-    std::cerr << "note: dropout masks stay keyed by the compile's seed " << d.seed
-              << " (kiln compile --seed); --seed " << s.seed
-              << " sets the initial weights and the shuffling\n";
   exe::TrainingHooks hooks;
   hooks.checkpointShapes = [&] { return m.trainWeightShapes(); };
   hooks.initialWeights = [&](uint64_t seed) { return m.initialWeights(seed); };

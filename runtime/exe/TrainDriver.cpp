@@ -94,6 +94,7 @@ Status runTraining(const TrainSettings &s, const TrainingHooks &hooks) {
   if (!model.ok())
     return model.status();
   PlanModel &pm = **model;
+  pm.trainExecutor().setSeed(s.dropoutSeed);
 
   // 4. The fit, checkpointed after every epoch.
   FitOptions fit;

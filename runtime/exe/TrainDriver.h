@@ -37,9 +37,9 @@ struct TrainSettings {
   double validationSplit = 0;
   bool shuffle = true;
   uint64_t seed = 0;
-  /// The seed the training step's dropout masks were compiled with (kiln
-  /// train: `seed`; an executable: kiln compile's --seed). A checkpoint
-  /// resumes only under the same one.
+  /// The seed keying the training step's dropout masks, given to the plan at
+  /// run time (trainSettingsFromFlags: `seed`). A checkpoint resumes only
+  /// under the same one.
   uint64_t dropoutSeed = 0;
   std::string weights;         ///< initial weights file (optional)
   std::string checkpoint;      ///< written after every epoch (optional)

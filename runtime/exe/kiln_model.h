@@ -35,7 +35,8 @@ typedef struct kiln_model kiln_model;
 
 /** A model with initial weights drawn by its Keras initializers under
  *  `seed` (the values `kiln init --seed` writes), a fresh optimizer and step
- *  0. NULL on failure: see kiln_model_last_error(NULL). */
+ *  0; `seed` also keys the dropout masks of its training steps (as
+ *  `kiln train --seed`). NULL on failure: see kiln_model_last_error(NULL). */
 kiln_model *kiln_model_create(uint64_t seed);
 
 /** Replaces the weights with a safetensors file (as `kiln train --save`

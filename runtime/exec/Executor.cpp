@@ -55,6 +55,7 @@ Expected<std::unique_ptr<Executor>> Executor::create(Plan plan,
           ex->host_[t][i] = pt.fillValue;
     }
   }
+  ex->setSeed(0);
   for (const PlanCall &call : ex->plan_.calls)
     ex->profile_.push_back({call.label, 0, 0});
   if (const char *p = std::getenv("KILN_PROFILE"); p && *p && *p != '0')
@@ -105,6 +106,13 @@ std::vector<std::string> Executor::unboundWeights() const {
     if (plan_.tensors[t].role == TensorRole::Weight && !host_[t])
       names.push_back(plan_.tensors[t].name);
   return names;
+}
+
+void Executor::setSeed(uint64_t seed) {
+  for (size_t t = 0; t < plan_.tensors.size(); ++t)
+    if (plan_.tensors[t].fill == PlanTensor::Fill::Seed)
+      host_[t][0] = dropoutSeedValue(
+          seed, static_cast<int64_t>(plan_.tensors[t].fillValue));
 }
 
 float *Executor::data(int tensor) { return host_[tensor]; }

@@ -47,6 +47,11 @@ public:
   Status run(int64_t n, const std::vector<const float *> &inputs,
              const std::vector<float *> &outputs);
 
+  /// Keys the dropout masks (the plan's Seed-filled tensors) by `seed`; 0
+  /// until called. On a device, call it before the first run (fixed tensors
+  /// are uploaded once).
+  void setSeed(uint64_t seed);
+
   /// Times every call when on (KILN_PROFILE=1 turns it on for every
   /// executor); profile() then gives each call's label and total seconds.
   void setProfiling(bool on) { profiling_ = on; }

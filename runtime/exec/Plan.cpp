@@ -69,6 +69,8 @@ std::string Plan::toJson() const {
       jt["fill"] = t.fillValue;
     else if (t.fill == PlanTensor::Fill::InverseBatch)
       jt["fill"] = {{"inverse_batch", t.fillValue}};
+    else if (t.fill == PlanTensor::Fill::Seed)
+      jt["fill"] = {{"seed_stream", t.fillValue}};
     j["tensors"].push_back(jt);
   }
   for (const PlanCall &c : calls)
@@ -109,6 +111,10 @@ Expected<Plan> Plan::fromJson(const std::string &text) {
                    jt["fill"].contains("inverse_batch")) {
           t.fill = PlanTensor::Fill::InverseBatch;
           t.fillValue = jt["fill"]["inverse_batch"].get<float>();
+        } else if (jt["fill"].is_object() &&
+                   jt["fill"].contains("seed_stream")) {
+          t.fill = PlanTensor::Fill::Seed;
+          t.fillValue = jt["fill"]["seed_stream"].get<float>();
         } else {
           return makeError("plan: unknown fill of '", t.name, "'");
         }

@@ -43,8 +43,9 @@ struct PlanTensor {
   int viewOf = -1;
   /// Fixed tensors the executor fills: the constant fillValue, or
   /// fillValue / batch size (a mean's scale), refreshed whenever the batch
-  /// changes.
-  enum class Fill { None, Constant, InverseBatch } fill = Fill::None;
+  /// changes, or (Seed) a dropout layer's key from the run's seed and the
+  /// layer's stream fillValue (dropoutSeedValue; Executor::setSeed).
+  enum class Fill { None, Constant, InverseBatch, Seed } fill = Fill::None;
   float fillValue = 0;
 
   /// Elements per sample (the product of the non-batch dimensions); the
@@ -52,6 +53,13 @@ struct PlanTensor {
   int64_t elementsPerSample() const;
   bool hasBatch() const;
 };
+
+/// The value of a Seed-filled tensor: (seed * 1000003 + stream) modulo 2^24,
+/// a float that holds it exactly (the dropout kernel reads it as an int).
+inline float dropoutSeedValue(uint64_t seed, int64_t stream) {
+  return static_cast<float>((seed * 1000003u + static_cast<uint64_t>(stream)) &
+                            ((uint64_t(1) << 24) - 1));
+}
 
 /// One kernel call: `symbol` with `args` (indices into Plan::tensors) in
 /// the kernel boundary's order.

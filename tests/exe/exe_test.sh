@@ -90,6 +90,20 @@ train)
   diff <(grep '^Test' train.txt) <(grep '^Test' ktrain.txt) \
     || die "EXE train and kiln train print different test scores"
   cmp w.safetensors kw.safetensors || die "EXE train and kiln train end with different weights"
+  # --seed keys the dropout masks at run time in both: another seed gives
+  # another run; the same seed, the same run in both. Weights from one file,
+  # without shuffling, so that only the dropout masks differ between seeds.
+  args=(--limit 600 --epochs 1 --weights w.safetensors --no-shuffle)
+  "$exe" train "${args[@]}" --seed 5 --save s5.safetensors > s5.txt 2>&1 || die "EXE train --seed 5: $(cat s5.txt)"
+  "$kiln" train "$src/examples/mnist_convnet.py" "${args[@]}" --seed 5 --save ks5.safetensors > ks5.txt 2>&1 \
+    || die "kiln train --seed 5: $(cat ks5.txt)"
+  "$exe" train "${args[@]}" --seed 6 --save s6.safetensors > s6.txt 2>&1 || die "EXE train --seed 6: $(cat s6.txt)"
+  cmp s5.safetensors ks5.safetensors || die "EXE train --seed 5 and kiln train --seed 5 end with different weights"
+  diff <(grep '^Test' s5.txt) <(grep '^Test' ks5.txt) || die "EXE train and kiln train --seed 5 print different test scores"
+  ! grep -q "note: dropout" s5.txt || die "EXE train still prints the dropout note"
+  ! cmp -s s5.safetensors s6.safetensors || die "--seed 5 and --seed 6 end with the same weights"
+  [ "$(grep '^Test loss' s5.txt)" != "$(grep '^Test loss' s6.txt)" ] || die "--seed 5 and --seed 6 give the same test loss"
+  echo "ok: --seed keys the dropout masks: $(grep '^Test loss' s5.txt) (5), $(grep '^Test loss' s6.txt) (6)"
   ;;
 predict)
   need_mnist
@@ -107,8 +121,7 @@ predict)
   ;;
 resume)
   need_mnist
-  # --seed 0: the compile's, which keyed the dropout masks, so that kiln
-  # train (whose --seed keys both) makes the same run below.
+  # --seed 0 (the compile's default) given explicitly, as kiln train's.
   args=(train --limit 3000 --epochs 3 --batch-size 64 --seed 0)
   rm -f full.ckpt cut.ckpt full.safetensors cut.safetensors
   "$exe" "${args[@]}" --checkpoint full.ckpt --save full.safetensors > full.txt 2>&1 || die "uninterrupted run: $(cat full.txt)"
@@ -147,10 +160,19 @@ PY
     || die "kiln train --checkpoint: $(cat k1.txt)"
   "$exe" "${args[@]}" --checkpoint k.ckpt --resume --save k.safetensors > k2.txt 2>&1 || die "resume of kiln train's checkpoint: $(cat k2.txt)"
   cmp full.safetensors k.safetensors || die "resuming kiln train's checkpoint gave other weights"
-  rm -f k3.ckpt
-  "$kiln" train "$src/examples/mnist_convnet.py" --limit 3000 --epochs 1 --batch-size 64 --seed 3 --checkpoint k3.ckpt > /dev/null 2>&1
-  expect_fail "resume under other dropout masks" "dropout_seed 3 but this run has dropout_seed 0" \
-    "$exe" train --limit 3000 --epochs 3 --batch-size 64 --seed 3 --checkpoint k3.ckpt --resume
+  # The same with --seed 3, which keys the dropout masks at run time: kiln
+  # train's epoch 1 then the executable's epochs 2-3 end where the
+  # executable's uninterrupted run does.
+  rm -f k3.ckpt k3.safetensors full3.safetensors
+  "$kiln" train "$src/examples/mnist_convnet.py" --limit 3000 --epochs 1 --batch-size 64 --seed 3 --checkpoint k3.ckpt > /dev/null 2>&1 \
+    || die "kiln train --seed 3"
+  "$exe" train --limit 3000 --epochs 3 --batch-size 64 --seed 3 --checkpoint k3.ckpt --resume --save k3.safetensors > k3.txt 2>&1 \
+    || die "resume of kiln train --seed 3's checkpoint: $(cat k3.txt)"
+  "$exe" train --limit 3000 --epochs 3 --batch-size 64 --seed 3 --save full3.safetensors > full3.txt 2>&1 || die "EXE train --seed 3"
+  cmp full3.safetensors k3.safetensors || die "resuming kiln train --seed 3's checkpoint gave other weights"
+  ! cmp -s full3.safetensors full.safetensors || die "--seed 3 and --seed 0 end with the same weights"
+  expect_fail "resume under another seed" "seed 3 but this run has" \
+    "$exe" train --limit 3000 --epochs 3 --batch-size 64 --seed 0 --checkpoint k3.ckpt --resume
   expect_fail "resume with another batch size" "batch_size" "$exe" train --limit 3000 --epochs 3 --batch-size 32 --seed 0 --checkpoint cut.ckpt --resume
   expect_fail "--resume without --checkpoint" "needs --checkpoint" "$exe" train --resume
   ;;

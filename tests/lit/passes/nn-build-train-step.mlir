@@ -4,13 +4,13 @@
 // fused loss, every op's gradient in reverse order, Adam for each trainable
 // weight with Keras-named state, and an evaluation step.
 // CHECK-LABEL: func @train_step(%arg0: tensor<?x8x8x1xf32>, %arg1: tensor<?x3xf32>, %arg2: tensor<f32>) -> (tensor<f32>, tensor<f32>)
-// CHECK: nn.dropout %{{.*}}, %arg2 {rate = 5.000000e-01 : f64, seed = 1 : i64}
+// CHECK: nn.dropout %{{.*}}, %arg2 {rate = 5.000000e-01 : f64, stream = 1 : i64}
 // CHECK: %loss, %correct = nn.softmax_cross_entropy %[[Z:.*]], %arg1
 // CHECK: nn.softmax_cross_entropy_grad %[[Z]], %arg1
 // CHECK: nn.matmul {{.*}} {transpose_lhs = false, transpose_rhs = true}
 // CHECK: nn.matmul {{.*}} {transpose_lhs = true, transpose_rhs = false}
 // CHECK: nn.reduce_sum {{.*}} {axes = [0], keepdims = false}
-// CHECK: nn.dropout {{.*}}, %arg2 {rate = 5.000000e-01 : f64, seed = 1 : i64}
+// CHECK: nn.dropout {{.*}}, %arg2 {rate = 5.000000e-01 : f64, stream = 1 : i64}
 // CHECK: nn.reshape {{.*}} {shape = [3, 3, 2]}
 // CHECK: nn.max_pool2d_grad
 // CHECK: nn.relu_grad
