@@ -43,6 +43,15 @@ std::optional<int> runThroughExecutable(const CommandLine &cl,
                                         const std::string &subcommand,
                                         const std::vector<std::string> &args);
 
+/// `kiln compile` of cl's model into the executable cache (as
+/// runThroughExecutable does, without running it); exe is set to its path.
+/// Returns 0, or 1 after printing the error.
+int compileCachedExecutable(const CommandLine &cl, std::string &exe);
+
+/// kiln tune with a GPU --target (TuneGpu.cpp): candidates timed in child
+/// executables. nullopt for a CPU target.
+std::optional<int> tuneGpuTarget(const CommandLine &cl);
+
 /// For a Halide target string with CUDA or OpenCL: a message when the
 /// API's driver library cannot be loaded (nothing else is touched), else "".
 std::string gpuDriverProblem(const std::string &target);

@@ -375,6 +375,10 @@ int compileModel(const CommandLine &cl, std::string *cachedOut) {
 
 int runCompile(const CommandLine &cl) { return compileModel(cl, nullptr); }
 
+int compileCachedExecutable(const CommandLine &cl, std::string &exe) {
+  return compileModel(cl, &exe);
+}
+
 std::string gpuDriverProblem(const std::string &target) {
   if (!Halide::Target::validate_target_string(target))
     return "";

@@ -111,6 +111,8 @@ std::string figure(const nlohmann::json &alt, double flops) {
 } // namespace
 
 int runTune(const CommandLine &cl) {
+  if (auto rc = tuneGpuTarget(cl)) // GPU targets: TuneGpu.cpp
+    return *rc;
   std::string error;
   auto seed = cl.getInt("--seed", 0, error);
   if (!seed)
@@ -170,18 +172,6 @@ int runTune(const CommandLine &cl) {
     target = tune::resolveTarget(targetName);
   } catch (const std::exception &e) {
     return fail("unknown target '" + targetName + "'");
-  }
-  if (target.has_gpu_feature()) {
-    // GPU kernels cannot run in this process (a GPU driver's LLVM next to
-    // Halide's); their candidates would be timed in child executables.
-    std::string problem = gpuDriverProblem(targetName);
-    if (!problem.empty())
-      return fail("kiln tune " + problem);
-    return fail("kiln tune --target " + targetName +
-                ": timing GPU schedules is not implemented yet (GPU kernels "
-                "cannot run inside kiln's process; they would be timed in "
-                "compiled child executables). kiln compile/train/run --target " +
-                targetName + " use the GPU default schedules");
   }
   auto loaded = tune::ScheduleDB::load(dbPath);
   if (!loaded.ok())

@@ -10,6 +10,8 @@
 #         executable and runs it) reaches kiln train's (CPU) test loss within
 #         1e-4, also for a strided "same"-padded variant of the seed; kiln
 #         run --target host-opencl predicts what kiln run does.
+# tune_opencl: kiln tune --target host-opencl times candidates (default,
+#         convolution tiles, Li2018) in compiled executables on PoCL.
 # run_cuda: kiln run / train / tune --target host-cuda without a GPU exit 1
 #         with a message (no core dump); a junk target too.
 # Exit 77 (ctest: skipped) without MNIST, PoCL, or (cuda) when a GPU answers.
@@ -133,6 +135,24 @@ open('x.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + h
   "$kiln" train "$seed" --target no-such-target > out.txt 2> err.txt
   [ $? -eq 1 ] && grep -q '^error: .*no-such-target' err.txt || die "junk target: $(cat err.txt)"
   echo "ok (junk target): $(cat err.txt)"
+  ;;
+tune_opencl)
+  if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+    echo "SKIPPED: MNIST not found in $data"; exit 77; fi
+  if ! ls /etc/OpenCL/vendors/*.icd > /dev/null 2>&1; then
+    echo "SKIPPED: no OpenCL platform (scripts/setup installs PoCL)"; exit 77; fi
+  # Two candidates at least (the default, then one tile), timed in child
+  # executables; the database gets the winner only if it beat the default.
+  "$kiln" tune "$seed" --target host-opencl --budget 30s --batch-size 32 --db db.json > out.txt 2> err.txt \
+    || die "kiln tune --target host-opencl: $(cat out.txt err.txt)"
+  cat out.txt
+  grep -Eq '^  default +[0-9.]+ ms/step' out.txt || die "no timed default: $(cat out.txt)"
+  [ "$(grep -Ec '^  .* ms/step' out.txt)" -ge 2 ] || die "fewer than two candidates timed"
+  if grep -q '^wrote' out.txt; then
+    "$kiln" compile "$seed" --target host-opencl --schedules db.json -o tuned 2> c.txt \
+      || die "compile with the tuned database: $(cat c.txt)"
+  fi
+  echo "ok: kiln tune --target host-opencl"
   ;;
 *) die "unknown step $step" ;;
 esac
