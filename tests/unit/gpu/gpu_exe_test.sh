@@ -9,7 +9,8 @@
 # train_opencl: kiln train --target host-opencl (compiles a cached
 #         executable and runs it) reaches kiln train's (CPU) test loss within
 #         1e-4, also for a strided "same"-padded variant of the seed; kiln
-#         run --target host-opencl predicts what kiln run does.
+#         run and kiln evaluate --target host-opencl give what they give on
+#         the CPU.
 # tune_opencl: kiln tune --target host-opencl times candidates (default,
 #         convolution tiles, Li2018) in compiled executables on PoCL.
 # run_cuda: kiln run / train / tune --target host-cuda without a GPU exit 1
@@ -109,6 +110,14 @@ m = max(abs(x - y) for x, y in zip(a, b))
 print("predict: max |opencl - cpu| = %.3g" % m)
 raise SystemExit(0 if m <= 1e-4 else 1)
 PY
+  # kiln evaluate: the same score on both targets.
+  "$kiln" evaluate "$seed" --weights w.safetensors --limit 300 --target host-opencl > e_ocl.txt 2> e.txt \
+    || die "opencl evaluate: $(cat e.txt)"
+  "$kiln" evaluate "$seed" --weights w.safetensors --limit 300 > e_cpu.txt 2> e.txt || die "cpu evaluate: $(cat e.txt)"
+  ea=$(sed -n 's/^Test loss: //p' e_ocl.txt) eb=$(sed -n 's/^Test loss: //p' e_cpu.txt)
+  python3 -c "import sys; a, b = $ea, $eb; sys.exit(0 if abs(a - b) <= 1e-4 * max(1, abs(b)) else 1)" \
+    || die "kiln evaluate --target host-opencl loss $ea differs from the CPU's $eb"
+  echo "evaluate: OpenCL $ea, CPU $eb"
   echo "ok: kiln train --target host-opencl test loss $a, CPU $b"
   ;;
 run_cuda)
