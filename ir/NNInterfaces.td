@@ -85,7 +85,16 @@ def NN_FusableOpInterface : OpInterface<"FusableOpInterface"> {
       }],
       "bool", "canAbsorb",
       (ins "::llvm::ArrayRef<::mlir::Operation *>":$group,
-           "::mlir::Operation *":$consumer)>
+           "::mlir::Operation *":$consumer)>,
+    InterfaceMethod<[{
+        Whether `group`'s fused kernel measured at least as fast as its ops'
+        own kernels, so that nn-fuse-kernels forms it by default (with
+        `all`, it forms every group canAbsorb allows). The measurement
+        belongs beside the implementation.
+      }],
+      "bool", "fusedByDefault",
+      (ins "::llvm::ArrayRef<::mlir::Operation *>":$group), [{}],
+      [{ return true; }]>
   ];
 }
 

@@ -10,7 +10,9 @@
 //    and the head can absorb it, add that user.
 // 3. Wrap a group of two or more ops in nn.fused (inputs: the values the
 //    group reads from outside, in order of first use), recording why it
-//    stopped growing when another user held it back.
+//    stopped growing when another user held it back. A group whose head
+//    says it measured no faster (fusedByDefault) is left unfused, with that
+//    reason, unless the `all` option is set.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/PassDetail.h"
@@ -77,6 +79,12 @@ struct FuseKernelsPass : kiln::FuseKernelsBase<FuseKernelsPass> {
       if (user->getBlock() != last->getBlock() || !head.canAbsorb(group, user))
         break;
       group.push_back(user);
+    }
+    if (group.size() > 1 && !all && !head.fusedByDefault(group)) {
+      reason = group[1]->getName().getStringRef().str() +
+               " not fused: measured no faster than separate kernels "
+               "(nn-fuse-kernels all=1 fuses it)";
+      group.resize(1);
     }
     if (group.size() == 1) {
       if (!reason.empty())

@@ -73,7 +73,8 @@ def FuseKernels : Pass<"nn-fuse-kernels", "mlir::FuncOp"> {
     conv2d_backprop_input + max_pool2d_grad + relu_grad, max_pool2d_grad +
     relu_grad), and wraps the group in an `nn.fused` op whose region holds
     the ops. A group never heads another: an op absorbed by an earlier
-    group is not a head. Where a
+    group is not a head. Groups whose fused kernel measured no faster
+    (conv2d_backprop_input's) are formed only with `all`. Where a
     group stops because its result has other users, the reason goes in the
     `not_fused` attribute (of the nn.fused op, or `nn.not_fused` on a lone
     head), so IR dumps show what was fused and why not.
@@ -86,7 +87,10 @@ def FuseKernels : Pass<"nn-fuse-kernels", "mlir::FuncOp"> {
     ListOption<"skip", "skip", "std::string",
                "ops (by name, e.g. nn.conv2d_backprop_input) that head no "
                "group: to measure a fusion against its absence",
-               "llvm::cl::MiscFlags::CommaSeparated">
+               "llvm::cl::MiscFlags::CommaSeparated">,
+    Option<"all", "all", "bool", /*default=*/"false",
+           "also form the groups their heads measured no faster "
+           "(FusableOpInterface::fusedByDefault)">
   ];
 }
 

@@ -34,7 +34,7 @@ using kiln::runtime::makeError;
 namespace kiln {
 
 /// Bump when generated code changes for the same spec and schedule.
-static const char *kCodegenVersion = "kiln-codegen-1";
+static const char *kCodegenVersion = "kiln-codegen-2";
 
 std::string kernelCacheDir() {
   if (const char *d = std::getenv("KILN_CACHE_DIR"); d && *d)

@@ -10,9 +10,10 @@
 //      dx(c, x, y, n) = sum over those windows of dy(c, ox, oy, n) where the
 //      window's argmax is (x, y).
 //
-// Default schedule: argmax is computed once per image (vectorised over
-// channels); dx is vectorised over channels with the candidate-window loop
-// unrolled; images in parallel. Memory-bound like the forward pool.
+// Default schedule: argmax is computed per output tile for disjoint windows,
+// else once per image (vectorised over channels); dx is vectorised over
+// channels with the candidate-window loop unrolled; images in parallel.
+// Memory-bound like the forward pool.
 //
 // The algorithm and schedule are also conv2d_backprop_input's epilogue
 // (ConvBackward.cpp), where dy is the convolution's Func, computed per strip
@@ -105,7 +106,15 @@ Var scheduleMaxPoolGrad(MaxPoolGrad &g, int channels, const PoolAttrs &a,
       .unroll(c)
       .unroll(rc.x)
       .unroll(rc.y);
-  argmax.compute_at(out, n).vectorize(c, vec, TailStrategy::ShiftInwards);
+  // Disjoint windows (stride >= pool): each output tile's one window is
+  // searched where the tile is computed (from L1, no argmax buffer):
+  // seed's first pool gradient with relu, batch 128, one thread, 1.06 ms
+  // against 1.58 with the argmax of the whole image first. Overlapping
+  // windows would search each window once per position it covers: once
+  // per image.
+  bool disjoint = a.strideH >= a.poolH && a.strideW >= a.poolW;
+  argmax.compute_at(out, disjoint ? co : n)
+      .vectorize(c, vec, TailStrategy::ShiftInwards);
   Stage am = argmax.update();
   am.reorder(c, rw.x, rw.y, x, y, n)
       .vectorize(c, vec, TailStrategy::GuardWithIf);

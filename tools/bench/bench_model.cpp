@@ -1,15 +1,16 @@
 //===- bench_model.cpp - Whole-model throughput, latency, training step ---===//
 //
 // Measures what docs/PERFORMANCE.md reports for whole models:
-//   bench_model MODEL [--batch 128] [--runs 50] [--baseline-skip OP,...]
+//   bench_model MODEL [--batch 128] [--runs 50] [--compare-fuse OPTIONS]
 // prints the forward pass's throughput (images/s) at the batch size and its
 // latency at batch 1, the training step's time (ms/step) at the batch size,
 // and the peak resident memory of the process. Each figure is the median of
 // --runs timed runs after warm-up. Kernels come from the kiln cache, as
-// `kiln run` and `kiln train` use them. With --baseline-skip, the training
-// step is also lowered with nn-fuse-kernels' skip=OP (those ops head no
-// fused group) and the two steps are timed alternately, run for run, so
-// that a fusion is measured against its absence under the same noise.
+// `kiln run` and `kiln train` use them. With --compare-fuse, the training
+// step is also lowered with nn-fuse-kernels{OPTIONS} (all=1: every group
+// canAbsorb allows; skip=OP: OP heads none) and the two steps are timed
+// alternately, run for run, so that a fusion is measured against its
+// absence under the same noise.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
@@ -55,19 +56,19 @@ static void die(const std::string &msg) {
 int main(int argc, char **argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help")) {
     std::printf("usage: bench_model MODEL [--batch N] [--runs R] "
-                "[--baseline-skip OP,...]\n");
+                "[--compare-fuse OPTIONS]\n");
     return argc < 2;
   }
   std::string path = argv[1];
   int batch = 128, runs = 50;
-  std::string baselineSkip;
+  std::string variantOptions;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--batch"))
       batch = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--runs"))
       runs = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--baseline-skip"))
-      baselineSkip = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--compare-fuse"))
+      variantOptions = argv[i + 1];
     else
       die(std::string("unknown option ") + argv[i]);
   }
@@ -86,23 +87,23 @@ int main(int argc, char **argv) {
   if (!forward)
     return 1;
   auto kernels = forward->kernels;
-  std::optional<KernelProgram> train, eval, baseline;
-  if (canTrain && !baselineSkip.empty()) {
-    // The baseline: a copy of the training step fused with skip=OP.
+  std::optional<KernelProgram> train, eval, variant;
+  if (canTrain && !variantOptions.empty()) {
+    // The variant: a copy of the training step fused with the options.
     auto copy = module.lookupSymbol<mlir::FuncOp>("train_step").clone();
-    copy.setName("train_step_baseline");
+    copy.setName("train_step_variant");
     module.push_back(copy);
     auto fuse = createFuseKernelsPass();
-    if (mlir::failed(fuse->initializeOptions("skip=" + baselineSkip)))
-      die("bad --baseline-skip " + baselineSkip);
+    if (mlir::failed(fuse->initializeOptions(variantOptions)))
+      die("bad --compare-fuse " + variantOptions);
     mlir::PassManager fpm(&ctx, mlir::FuncOp::getOperationName());
     fpm.addPass(std::move(fuse));
     if (mlir::failed(fpm.run(copy)))
       return 1;
-    baseline = lowerToKernels(copy, /*fuse=*/false);
-    if (!baseline)
+    variant = lowerToKernels(copy, /*fuse=*/false);
+    if (!variant)
       return 1;
-    kernels.insert(baseline->kernels.begin(), baseline->kernels.end());
+    kernels.insert(variant->kernels.begin(), variant->kernels.end());
   }
   if (canTrain) {
     train = lowerToKernels(module.lookupSymbol<mlir::FuncOp>("train_step"));
@@ -174,11 +175,11 @@ int main(int argc, char **argv) {
     (*pmodel)->trainExecutor().setProfiling(true);
     std::unique_ptr<PlanModel> base;
     std::vector<double> baseSteps;
-    if (baseline) {
+    if (variant) {
       auto w = initialWeights(module, 0);
       if (!w.ok())
         die(w.status().message());
-      auto pm2 = PlanModel::create(baseline->plan, eval->plan,
+      auto pm2 = PlanModel::create(variant->plan, eval->plan,
                                    (*lib)->resolver(), std::move(w->tensors));
       if (!pm2.ok())
         die(pm2.status().message());
@@ -205,16 +206,16 @@ int main(int argc, char **argv) {
       double fastest = *std::min_element(steps.begin(), steps.end());
       double baseFastest =
           *std::min_element(baseSteps.begin(), baseSteps.end());
-      std::printf("baseline (skip=%s), interleaved: %.3f ms/step; "
-                  "baseline / this: %.3fx by the median, %.3fx by the "
+      std::printf("variant (nn-fuse-kernels %s), interleaved: %.3f ms/step; "
+                  "variant / default: %.3fx by the median, %.3fx by the "
                   "fastest run\n",
-                  baselineSkip.c_str(), median(baseSteps),
+                  variantOptions.c_str(), median(baseSteps),
                   median(baseSteps) / median(steps), baseFastest / fastest);
     }
     std::printf("\ntraining step, per kernel (mean over the runs):\n%s\n",
                 (*pmodel)->trainExecutor().profileReport().c_str());
     if (base)
-      std::printf("baseline training step, per kernel:\n%s\n",
+      std::printf("variant training step, per kernel:\n%s\n",
                   base->trainExecutor().profileReport().c_str());
   } else {
     std::printf("train step: not available (the model cannot be trained yet)\n");

@@ -1,5 +1,6 @@
 // RUN: kiln-opt --split-input-file --nn-fuse-kernels %s | FileCheck %s
-// RUN: kiln-opt --split-input-file --nn-fuse-kernels='skip=nn.conv2d_backprop_input' %s | FileCheck %s --check-prefix=SKIP
+// RUN: kiln-opt --split-input-file --nn-fuse-kernels='all=1' %s | FileCheck %s --check-prefix=ALL
+// RUN: kiln-opt --split-input-file --nn-fuse-kernels='all=1 skip=nn.conv2d_backprop_input' %s | FileCheck %s --check-prefix=SKIP
 
 // Tests that conv2d absorbs relu then a valid max pool, and dense a softmax,
 // each group becoming one nn.fused op over its outside inputs.
@@ -75,21 +76,26 @@ func @backward(%y: tensor<?x4x4x2xf32>, %dy: tensor<?x2x2x2xf32>) -> tensor<?x4x
 
 // -----
 
-// Tests the conv backward fusion (the seed's training step): the gradient of
+// Tests the conv backward fusion (the seed's training step): by default the
+// group is not formed (its head measured it no faster) and says so, the max
+// pool's gradient fusing relu's as before; with `all`, the gradient of
 // conv2d_1's input absorbs the max pool's gradient that routes it, then
-// relu's; the max_pool2d_grad does not head a group of its own.
+// relu's, and the max_pool2d_grad heads no group of its own.
 // CHECK-LABEL: func @conv_backward
-// CHECK: %[[F:.*]] = nn.fused "conv2d_backprop_input+max_pool2d_grad+relu_grad"(%arg1, %{{.*}}, %arg0) {
-// CHECK-NEXT: ^bb0(%[[D:.*]]: tensor<?x4x4x6xf32>, %[[K:.*]]: tensor<3x3x2x6xf32>, %[[Y:.*]]: tensor<?x12x12x2xf32>):
-// CHECK-NEXT: %[[X:.*]] = nn.conv2d_backprop_input %[[D]], %[[K]]
-// CHECK-NEXT: %[[G:.*]] = nn.max_pool2d_grad %[[Y]], %[[X]]
-// CHECK-NEXT: %[[R:.*]] = nn.relu_grad %[[Y]], %[[G]]
-// CHECK-NEXT: nn.yield %[[R]] : tensor<?x12x12x2xf32>
-// CHECK-NEXT: } : (tensor<?x4x4x6xf32>, tensor<3x3x2x6xf32>, tensor<?x12x12x2xf32>) -> tensor<?x12x12x2xf32>
-// CHECK-NOT: nn.fused
-// CHECK: return %[[F]]
-// With skip, the conv's gradient heads no group; the pool's gradient heads
-// its own again.
+// CHECK: nn.conv2d_backprop_input {{.*}}nn.not_fused = "nn.max_pool2d_grad not fused: measured no faster than separate kernels (nn-fuse-kernels all=1 fuses it)"
+// CHECK: nn.fused "max_pool2d_grad+relu_grad"
+// ALL-LABEL: func @conv_backward
+// ALL: %[[F:.*]] = nn.fused "conv2d_backprop_input+max_pool2d_grad+relu_grad"(%arg1, %{{.*}}, %arg0) {
+// ALL-NEXT: ^bb0(%[[D:.*]]: tensor<?x4x4x6xf32>, %[[K:.*]]: tensor<3x3x2x6xf32>, %[[Y:.*]]: tensor<?x12x12x2xf32>):
+// ALL-NEXT: %[[X:.*]] = nn.conv2d_backprop_input %[[D]], %[[K]]
+// ALL-NEXT: %[[G:.*]] = nn.max_pool2d_grad %[[Y]], %[[X]]
+// ALL-NEXT: %[[R:.*]] = nn.relu_grad %[[Y]], %[[G]]
+// ALL-NEXT: nn.yield %[[R]] : tensor<?x12x12x2xf32>
+// ALL-NEXT: } : (tensor<?x4x4x6xf32>, tensor<3x3x2x6xf32>, tensor<?x12x12x2xf32>) -> tensor<?x12x12x2xf32>
+// ALL-NOT: nn.fused
+// ALL: return %[[F]]
+// With skip, the conv's gradient heads no group even with `all`; the
+// pool's gradient heads its own again.
 // SKIP-LABEL: func @conv_backward
 // SKIP: nn.conv2d_backprop_input
 // SKIP: nn.fused "max_pool2d_grad+relu_grad"
@@ -104,10 +110,11 @@ func @conv_backward(%y: tensor<?x12x12x2xf32>, %dz: tensor<?x4x4x6xf32>) -> tens
 // -----
 
 // Tests that a conv2d_backprop_input whose result has another user is not
-// fused, says why, and leaves the max pool's gradient to fuse with relu's.
-// CHECK-LABEL: func @conv_backward_shared
-// CHECK: nn.conv2d_backprop_input {{.*}}nn.not_fused = "nn.max_pool2d_grad not fused: its input is also used by nn.reduce_sum"
-// CHECK: nn.fused "max_pool2d_grad+relu_grad"
+// fused (even with `all`), says why, and leaves the max pool's gradient to
+// fuse with relu's.
+// ALL-LABEL: func @conv_backward_shared
+// ALL: nn.conv2d_backprop_input {{.*}}nn.not_fused = "nn.max_pool2d_grad not fused: its input is also used by nn.reduce_sum"
+// ALL: nn.fused "max_pool2d_grad+relu_grad"
 func @conv_backward_shared(%y: tensor<?x12x12x2xf32>, %dz: tensor<?x4x4x6xf32>) -> (tensor<?x12x12x2xf32>, tensor<2xf32>) {
   %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<3x3x2x6xf32>
   %dx = nn.conv2d_backprop_input %dz, %k {input_size = [6, 6], strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x4x4x6xf32>, tensor<3x3x2x6xf32>) -> tensor<?x6x6x2xf32>
