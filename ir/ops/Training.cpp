@@ -210,15 +210,16 @@ bool Conv2DBackpropInputOp::canAbsorb(ArrayRef<Operation *> group,
 }
 
 bool Conv2DBackpropInputOp::fusedByDefault(ArrayRef<Operation *> group) {
-  // Measured (bench_model --compare-fuse all=1, the seed's training step at
-  // batch 128, 2-core AMD EPYC shared with other builds, 2026-11-26): the
-  // fused conv2d_1 gradient + pool gradient + relu gradient kernel took
-  // 10.03-10.06 ms against 7.76-7.85 + 2.20 for the two kernels, and the
-  // whole step 0.98-1.03x the unfused step's time; alone (bench_kernels,
-  // one thread, warm caches) 9.48 ms against 7.75 + 1.04. The pool
-  // gradient streams 22 MB that interleaving with the convolution's tiles
-  // does not hide; fusion saves only the 2.7 MB intermediate. Not by
-  // default until a schedule makes it at least as fast.
+  // Measured (docs/PERFORMANCE.md, "Backward fusion"; the seed's training
+  // step at batch 128, 2-core AMD EPYC shared with other builds,
+  // 2026-11-26): the whole step with the fused conv2d_1 input gradient +
+  // pool gradient + relu gradient kernel took 1.014-1.024x the unfused
+  // step's time (bench_model --compare-fuse all=1, three interleaved runs);
+  // the kernel alone (bench_kernels, one thread) 9.48 ms against 7.75 +
+  // 1.04 for the two it replaces. The pool gradient streams 22 MB that
+  // interleaving with the convolution's tiles does not hide; fusion saves
+  // only the 2.7 MB intermediate. Not by default until a schedule makes it
+  // at least as fast.
   return group.size() == 1;
 }
 
