@@ -115,7 +115,7 @@ const std::vector<Command> &commands() {
         {"--schedules", true, "tuned schedules (kiln tune's database)"},
         {"--dump-ir", true, "write the IR after every pass, plans, kernels' .stmt and .s"},
         {"--stats", false, "print kernels, arena bytes, weight bytes, FLOPs per step"},
-        {"--seed", true, "seed of dropout masks and the default for train (default 0)"},
+        {"--seed", true, "the default of train's --seed (weights, shuffling, dropout masks; default 0)"},
         {"--optimizer", true, "adam, sgd or rmsprop (default: the script's)"},
         {"--learning-rate", true, "learning rate (default: the optimizer's)"}},
        runCompile},
