@@ -401,9 +401,9 @@ std::string gpuDriverProblem(const std::string &target) {
                : "install an OpenCL driver, e.g. PoCL (scripts/setup)");
 }
 
-std::vector<std::string> forwardedFlags(const CommandLine &cl,
-                                        const std::vector<std::string> &valued,
-                                        const std::vector<std::string> &switches) {
+std::vector<std::string>
+forwardedFlags(const CommandLine &cl, const std::vector<std::string> &valued,
+               const std::vector<std::string> &switches) {
   std::vector<std::string> out;
   for (const std::string &name : valued)
     if (cl.has(name)) {

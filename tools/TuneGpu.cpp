@@ -285,7 +285,8 @@ std::optional<int> tuneGpuTarget(const CommandLine &cl) {
     if (r.ms && (!best || *r.ms < *best->ms))
       best = &r;
   llvm::outs() << "candidates (" << targetName << ", training step, batch "
-               << *batch << ", second epoch's ms/step in a compiled executable):\n";
+               << *batch
+               << ", second epoch's ms/step in a compiled executable):\n";
   for (const Result &r : results) {
     char line[96];
     std::snprintf(line, sizeof line, "  %-24s ", r.name.c_str());

@@ -189,6 +189,12 @@ std::set<std::string> stageCalls(const Internal::Definition &def) {
   return calls.names;
 }
 
+/// A Func's name as its kernel file wrote it: Halide appends "$N" to a name
+/// already used in the process (the same layer's kernel built again).
+std::string baseName(const std::string &name) {
+  return name.substr(0, name.find('$'));
+}
+
 /// Convolutions with a register tile and shared input (banner, 5). Returns
 /// false (nothing scheduled) when the schedule or kernel does not ask for
 /// it.
@@ -198,14 +204,22 @@ bool tileConvolution(const KernelSpec &spec, const Schedule &sc,
   if ((!fwd && spec.family != KernelFamily::Conv2DBackpropInput) ||
       sc.gpuRegisterTile <= 0)
     return false;
-  std::string accName =
-      spec.name + (fwd ? "_conv2d" : "_conv2d_backprop_input");
-  std::string inName = spec.name + (fwd ? "_padded" : "_grad_dilated");
   // Only the plain kernels (a fused epilogue with another output keeps the
   // generic schedule).
   std::string outName = fwd ? spec.name : spec.name + "_input_grad";
-  if (out.name() != outName || !env.count(accName) || !env.count(inName) ||
-      out.dimensions() != 4)
+  if (baseName(out.name()) != outName || out.dimensions() != 4)
+    return false;
+  std::string accBase =
+      spec.name + (fwd ? "_conv2d" : "_conv2d_backprop_input");
+  std::string inBase = spec.name + (fwd ? "_padded" : "_grad_dilated");
+  std::string accName, inName;
+  for (const auto &[name, fn] : env) {
+    if (baseName(name) == accBase)
+      accName = name;
+    if (baseName(name) == inBase)
+      inName = name;
+  }
+  if (accName.empty() || inName.empty())
     return false;
   const Conv2DAttrs &a = spec.conv;
   int cout = fwd ? a.filters : spec.channels;
@@ -228,7 +242,7 @@ bool tileConvolution(const KernelSpec &spec, const Schedule &sc,
   // Edge tiles shift inwards (tx, ty fit the output): a guarded tile would
   // still stage its whole window, past the input's edge. Pixels two tiles
   // share are computed by both, identically.
-  std::string p = out.name();
+  std::string p = baseName(out.name());
   std::vector<Var> v = out.args(); // c, x, y, n
   Var cg(p + "_cg"), ci(p + "_ci"), cgo(p + "_cgo"), cgt(p + "_cgt"),
       xo(p + "_xo"), xt(p + "_xt"), yo(p + "_yo"), yt(p + "_yt"),
@@ -267,15 +281,16 @@ bool tileConvolution(const KernelSpec &spec, const Schedule &sc,
       pixX = (tx - 1) * spec.fusedPool.strideW + spec.fusedPool.poolW;
       pixY = (ty - 1) * spec.fusedPool.strideH + spec.fusedPool.poolH;
     }
-    int64_t spanX = fwd ? (pixX - 1) * a.strideW + (a.kernelW - 1) * a.dilationW + 1
-                        : pixX + (a.kernelW - 1) * a.dilationW;
-    int64_t spanY = fwd ? (pixY - 1) * a.strideH + (a.kernelH - 1) * a.dilationH + 1
-                        : pixY + (a.kernelH - 1) * a.dilationH;
+    int64_t reachX = int64_t(a.kernelW - 1) * a.dilationW;
+    int64_t reachY = int64_t(a.kernelH - 1) * a.dilationH;
+    int64_t spanX = fwd ? (pixX - 1) * a.strideW + reachX + 1 : pixX + reachX;
+    int64_t spanY = fwd ? (pixY - 1) * a.strideH + reachY + 1 : pixY + reachY;
     if (int64_t(cin) * spanX * spanY * 4 <= 40 * 1024) {
       Func in(env.at(inName));
       std::vector<Var> iv = in.args();
-      Var f1(inName + "_f1"), f2(inName + "_f2"), f(inName + "_f"),
-          fo(inName + "_fo"), fi(inName + "_fi");
+      std::string q = baseName(inName);
+      Var f1(q + "_f1"), f2(q + "_f2"), f(q + "_f"), fo(q + "_fo"),
+          fi(q + "_fi");
       in.compute_at(out, cgo)
           .store_in(MemoryType::GPUShared)
           .fuse(iv[0], iv[1], f1)
