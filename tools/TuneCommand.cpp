@@ -266,15 +266,18 @@ int runTune(const CommandLine &cl) {
       "default and tuned interleaved ABBA after warm-up):\n"
       "  default %.3f ms (IQR %.3f, fastest %.3f), tuned %.3f ms (IQR %.3f, "
       "fastest %.3f)\n"
-      "  speedup %.3fx by the medians, 95%% bootstrap interval %.3fx - "
-      "%.3fx%s\n",
+      "  speedup %.3fx by the medians (95%% bootstrap interval %.3fx - "
+      "%.3fx)\n"
+      "  speedup %.3fx by the median of per-round ratios (95%% bootstrap "
+      "interval %.3fx - %.3fx)%s\n",
       training ? "training" : "inference", static_cast<long long>(*batch),
       step->threads, step->rounds, step->defaultMs, step->defaultIqrMs,
       step->defaultMinMs, step->tunedMs, step->tunedIqrMs, step->tunedMinMs,
-      step->ratio, step->ratioLow, step->ratioHigh,
-      step->ratioLow > 1    ? " (faster)"
-      : step->ratioHigh < 1 ? " (slower)"
-                            : " (within noise)");
+      step->ratio, step->ratioLow, step->ratioHigh, step->pairedRatio,
+      step->pairedLow, step->pairedHigh,
+      step->pairedLow > 1    ? ": faster"
+      : step->pairedHigh < 1 ? ": slower"
+                             : ": within noise");
   return 0;
 }
 

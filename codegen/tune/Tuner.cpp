@@ -371,17 +371,25 @@ StepTimes summarizeSteps(const std::vector<double> &a,
   // Bootstrap: resample rounds (pairs) with replacement.
   std::mt19937 rng(seed);
   std::uniform_int_distribution<size_t> pick(0, n - 1);
-  std::vector<double> ratios, ra(n), rb(n);
+  std::vector<double> pairs(n);
+  for (size_t i = 0; i < n; ++i)
+    pairs[i] = a[i] / b[i];
+  times.pairedRatio = medianOf(pairs);
+  std::vector<double> ratios, paired, ra(n), rb(n), rp(n);
   for (int k = 0; k < 2000; ++k) {
     for (size_t i = 0; i < n; ++i) {
       size_t j = pick(rng);
       ra[i] = a[j];
       rb[i] = b[j];
+      rp[i] = pairs[j];
     }
     ratios.push_back(medianOf(ra) / medianOf(rb));
+    paired.push_back(medianOf(rp));
   }
   times.ratioLow = quantile(ratios, 0.025);
   times.ratioHigh = quantile(ratios, 0.975);
+  times.pairedLow = quantile(paired, 0.025);
+  times.pairedHigh = quantile(paired, 0.975);
   return times;
 }
 

@@ -101,6 +101,11 @@ struct StepTimes {
   /// defaultMs / tunedMs and its 95% bootstrap interval (rounds resampled
   /// as pairs, 2000 resamples, fixed seed).
   double ratio = 1, ratioLow = 1, ratioHigh = 1;
+  /// The median over rounds of (default step / tuned step) of the same
+  /// round, and its 95% bootstrap interval: the two steps of a round run
+  /// back to back, so a load that comes and goes slows both alike and
+  /// this ratio stays put while the medians move.
+  double pairedRatio = 1, pairedLow = 1, pairedHigh = 1;
   int rounds = 0;
   int threads = 0; ///< HL_NUM_THREADS, else the hardware threads
 };

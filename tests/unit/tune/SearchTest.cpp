@@ -70,6 +70,16 @@ TEST(Search, StepSummaryRatioAndInterval) {
   EXPECT_LE(t.ratioLow, t.ratio);
   EXPECT_GE(t.ratioHigh, t.ratio);
   EXPECT_GT(t.ratioLow, 1.0);
+  EXPECT_NEAR(t.pairedRatio, 1.1, 0.02);
+  EXPECT_GT(t.pairedLow, 1.0);
+  EXPECT_GE(t.pairedHigh, t.pairedRatio);
+  // A load that doubles both steps of some rounds: the medians move, the
+  // per-round ratio does not.
+  std::vector<double> la = a, lb = b;
+  for (int i = 0; i < 101; i += 3)
+    la[i] *= 2, lb[i] *= 2;
+  StepTimes loaded = summarizeSteps(la, lb);
+  EXPECT_NEAR(loaded.pairedRatio, t.pairedRatio, 1e-9);
   EXPECT_NEAR(t.defaultMinMs, 10.7, 1e-9);
   EXPECT_GT(t.defaultIqrMs, 0);
   // Same distribution: the interval straddles 1.
