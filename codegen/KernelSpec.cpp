@@ -144,7 +144,8 @@ std::string KernelSpec::signature() const {
   } else if (isPoolFamily())
     os << "_p" << pool.poolH << "x" << pool.poolW << "_s" << pool.strideH
        << "x" << pool.strideW << "_" << paddingName(pool.padding)
-       << (pool.reluMask ? "_relugrad" : "");
+       << (pool.reluMask ? "_relugrad" : "")
+       << (pool.backward ? "_grad" : "");
   else
     os << "_u" << dense.units << (dense.useBias ? "_bias" : "_nobias") << "_"
        << activationName(dense.activation);
@@ -177,6 +178,9 @@ std::vector<TensorArg> kernelArguments(const KernelSpec &s) {
   }
   case KernelFamily::MaxPool2D:
   case KernelFamily::AvgPool2D:
+    if (s.pool.backward)
+      return {{"output_grad", {-1, oh, ow, s.channels}, false},
+              {"input_grad", x, true}};
     return {{"input", x, false}, {"output", {-1, oh, ow, s.channels}, true}};
   case KernelFamily::Dense: {
     std::vector<TensorArg> a = {{"input", {-1, s.channels}, false},
@@ -561,6 +565,8 @@ static std::string extendedSignature(const KernelSpec &s) {
     os << "zero_padding2d_in" << s.height << "x" << s.width << "x"
        << s.channels << "_p" << s.pad.top << "_" << s.pad.bottom << "_"
        << s.pad.left << "_" << s.pad.right;
+    if (s.pad.front || s.pad.back)
+      os << "_c" << s.pad.front << "_" << s.pad.back;
     break;
   case KernelFamily::BatchNormStats:
     os << "batch_norm_stats_in" << shapeText(s.shape);
@@ -652,7 +658,8 @@ static std::vector<TensorArg> extendedArguments(const KernelSpec &s) {
     return {{"input", s.shape, false},
             {"output",
              {-1, s.height + s.pad.top + s.pad.bottom,
-              s.width + s.pad.left + s.pad.right, s.channels},
+              s.width + s.pad.left + s.pad.right,
+              s.channels + s.pad.front + s.pad.back},
              true}};
   case KernelFamily::BatchNormStats: {
     int c = s.shape.back();

@@ -24,6 +24,7 @@ enum class KernelFamily {
   Conv2D,               ///< y = act(conv(x, k) + b)
   MaxPool2D,            ///< y = max over window
   AvgPool2D,            ///< y = mean over the window's valid elements
+                        ///< (pool.backward: its gradient)
   Dense,                ///< y = act(x . W + b)
   Conv2DBackpropInput,  ///< dx from dy and the kernel
   Conv2DBackpropFilter, ///< dkernel from x and dy (summed over the batch)
@@ -67,6 +68,9 @@ struct PoolAttrs {
   /// MaxPool2DGrad only: the pool's input is a relu's output, and relu's
   /// gradient is fused in (the routed gradient kept where the input > 0).
   bool reluMask = false;
+  /// AvgPool2D only: the pool's gradient, dx (N, H, W, C) from dy
+  /// (N, OH, OW, C) (each dy spread over its window's in-bounds elements).
+  bool backward = false;
 };
 
 /// Conv2DBackpropInput only: the gradient of the max pool whose output the
@@ -224,9 +228,12 @@ struct ConcatAttrs {
   int axis = 0;
 };
 
-/// ZeroPadding2D: rows/columns of zeros around each NHWC image.
+/// ZeroPadding2D: rows/columns of zeros around each NHWC image, and
+/// channels before (front) and after (back). A negative amount crops: the
+/// family also computes nn.slice of a rank-4 tensor.
 struct PadAttrs {
   int top = 0, bottom = 0, left = 0, right = 0;
+  int front = 0, back = 0;
 };
 
 /// One spatial dimension of a window op: output extent and padding before.

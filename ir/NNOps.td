@@ -111,7 +111,8 @@ class NN_Pool2DOp<string mnemonic, string what>
 def NN_MaxPool2DOp : NN_Pool2DOp<"max_pool2d", "Maximum">;
 def NN_AvgPool2DOp : NN_Pool2DOp<"avg_pool2d", "Average">;
 
-class NN_GlobalPool2DOp<string mnemonic, string what> : NN_Op<mnemonic> {
+class NN_GlobalPool2DOp<string mnemonic, string what>
+    : NN_Op<mnemonic, [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = what # " over all of H and W, NHWC";
   let description = [{
     Reduces (N, H, W, C) to (N, C), or to (N, 1, 1, C) with `keepdims`.
@@ -239,9 +240,12 @@ class NN_BinaryOp<string mnemonic, string formula, list<Trait> traits = []>
 
 def NN_AddOp : NN_BinaryOp<"add", "lhs + rhs",
     [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
-def NN_SubOp : NN_BinaryOp<"sub", "lhs - rhs">;
-def NN_MulOp : NN_BinaryOp<"mul", "lhs * rhs">;
-def NN_DivOp : NN_BinaryOp<"div", "lhs / rhs">;
+def NN_SubOp : NN_BinaryOp<"sub", "lhs - rhs",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
+def NN_MulOp : NN_BinaryOp<"mul", "lhs * rhs",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
+def NN_DivOp : NN_BinaryOp<"div", "lhs / rhs",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
 def NN_MaximumOp : NN_BinaryOp<"maximum", "max(lhs, rhs)">;
 def NN_MinimumOp : NN_BinaryOp<"minimum", "min(lhs, rhs)">;
 
@@ -302,7 +306,8 @@ def NN_ReshapeOp : NN_Op<"reshape", [DeclareOpInterfaceMethods<NN_GradientOpInte
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_ConcatenateOp : NN_Op<"concatenate"> {
+def NN_ConcatenateOp : NN_Op<"concatenate",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = "joins tensors along one axis (Keras Concatenate)";
   let description = [{
     Concatenates `inputs` along `axis` (default -1, the channels); all other
@@ -318,7 +323,8 @@ def NN_ConcatenateOp : NN_Op<"concatenate"> {
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_ZeroPadding2DOp : NN_Op<"zero_padding2d"> {
+def NN_ZeroPadding2DOp : NN_Op<"zero_padding2d",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]> {
   let summary = "pads H and W with zeros (Keras ZeroPadding2D)";
   let description = [{
     Adds `padding` = [top, bottom, left, right] rows and columns of zeros

@@ -74,6 +74,47 @@ def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad",
   let results = (outs NN_Tensor:$input_grad);
 }
 
+def NN_AvgPool2DGradOp : NN_Op<"avg_pool2d_grad"> {
+  let summary = "gradient of nn.avg_pool2d";
+  let description = [{
+    Spreads each output gradient evenly over its window's elements inside
+    the input: input element (y, x) receives the sum, over the windows that
+    hold it, of output_grad / (the window's count of in-bounds elements),
+    Keras's divisor with "same" padding. `input_size` = [H, W] is the pool's
+    input; the other attributes are the forward op's. nn.global_avg_pool2d's
+    gradient is this op with one window the size of the input.
+
+    Example:
+    ```mlir
+    %dx = nn.avg_pool2d_grad %dy {input_size = [26, 26], pool_size = [2, 2], strides = [2, 2], padding = "valid"}
+        : (tensor<?x13x13x32xf32>) -> tensor<?x26x26x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$output_grad, I64ArrayAttr:$input_size,
+                       I64ArrayAttr:$pool_size, I64ArrayAttr:$strides,
+                       StrAttr:$padding);
+  let results = (outs NN_Tensor:$input_grad);
+}
+
+def NN_SliceOp : NN_Op<"slice"> {
+  let summary = "a box of a tensor: `sizes` elements from `offsets`, per axis";
+  let description = [{
+    Takes, along each axis but the batch, `sizes[i]` elements starting at
+    `offsets[i]` (both one entry per non-batch axis); the box must lie
+    inside the input. The gradients of nn.concatenate (one slice per input
+    along the axis) and nn.zero_padding2d (the unpadded interior) are
+    slices.
+
+    Example:
+    ```mlir
+    %a = nn.slice %x {offsets = [0, 0, 16], sizes = [8, 8, 32]} : (tensor<?x8x8x48xf32>) -> tensor<?x8x8x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, I64ArrayAttr:$offsets,
+                       I64ArrayAttr:$sizes);
+  let results = (outs NN_Tensor:$output);
+}
+
 def NN_ReluGradOp : NN_Op<"relu_grad"> {
   let summary = "gradient of nn.relu: output_grad where output > 0, else 0";
   let description = [{
@@ -282,6 +323,45 @@ def NN_YieldOp : Op<NN_Dialect, "yield", [NoSideEffect, Terminator,
   let arguments = (ins Variadic<NN_Tensor>:$values);
   let builders = [OpBuilder<(ins), [{ /* no values */ }]>];
   let assemblyFormat = "$values attr-dict `:` type($values)";
+}
+
+//===----------------------------------------------------------------------===//
+// Weight regularizers
+//===----------------------------------------------------------------------===//
+
+def NN_WeightPenaltyOp : NN_Op<"weight_penalty"> {
+  let summary = "Keras's L1/L2 penalty of one weight: l1 sum|w| + l2 sum w^2";
+  let description = [{
+    The regularization loss of a weight with a Keras L1, L2 or L1L2
+    regularizer, a scalar. nn-build-train-step adds it to the step's mean
+    loss once per step (Keras adds the model's regularization losses to the
+    batch's mean loss).
+
+    Example:
+    ```mlir
+    %p = nn.weight_penalty %w {l1 = 0.0 : f64, l2 = 5.0e-04 : f64} : (tensor<3x3x1x32xf32>) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$weight, F64Attr:$l1, F64Attr:$l2);
+  let results = (outs NN_Tensor:$output);
+}
+
+def NN_WeightPenaltyGradOp : NN_Op<"weight_penalty_grad"> {
+  let summary = "grad + the gradient of nn.weight_penalty: l1 sign(w) + 2 l2 w";
+  let description = [{
+    Adds the penalty's gradient to the loss's gradient `grad` of `weight`
+    (same shape): grad + l1 sign(w) + 2 l2 w, with sign(0) = 0 as
+    keras.ops.sign (and TensorFlow's gradient of abs) gives.
+
+    Example:
+    ```mlir
+    %g2 = nn.weight_penalty_grad %w, %g {l1 = 1.0e-05 : f64, l2 = 1.0e-04 : f64}
+        : (tensor<32xf32>, tensor<32xf32>) -> tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$weight, NN_Tensor:$grad, F64Attr:$l1,
+                       F64Attr:$l2);
+  let results = (outs NN_Tensor:$output);
 }
 
 //===----------------------------------------------------------------------===//

@@ -6,11 +6,15 @@
 //    the step (training mode) and, without a seed of their own, a stream of
 //    the seed given at run time.
 // 2. Attach the loss to the model's output: softmax + categorical
-//    cross-entropy becomes nn.softmax_cross_entropy on the logits.
+//    cross-entropy becomes nn.softmax_cross_entropy on the logits. Weights
+//    with a Keras L1/L2/L1L2 regularizer add their nn.weight_penalty to
+//    every sample's loss, so the batch's mean loss holds it once, as
+//    Keras's reported loss does.
 // 3. Walk the ops backwards from the loss. Each op with a gradient flowing
 //    into a result builds its operands' gradients (GradientOpInterface);
 //    gradients of a value used twice are summed with nn.add.
-// 4. For each trainable weight, the optimizer's update (with its state as
+// 4. For each trainable weight, the penalty's gradient added to its own
+//    (nn.weight_penalty_grad), the optimizer's update (with its state as
 //    non-trainable weights) and nn.assign write-backs.
 // 5. Build @eval_step the same way, without steps 3 and 4.
 //
@@ -46,6 +50,30 @@ std::string canonical(StringRef s) {
     if (c != '_')
       out += std::tolower(static_cast<unsigned char>(c));
   return out;
+}
+
+/// A Keras regularizer's factors: L1(l1=0.01), L2(l2=0.01) and
+/// L1L2(l1=0, l2=0) by default, as Keras 3 builds them from their names.
+/// Fails, with an error naming the weight, for any other regularizer.
+LogicalResult readRegularizer(WeightOp w, double &l1, double &l2) {
+  DictionaryAttr reg = *w.regularizer();
+  auto name = reg.getAs<StringAttr>("name");
+  std::string kind = name ? canonical(name.getValue()) : "";
+  l1 = kind == "l1" ? 0.01 : 0;
+  l2 = kind == "l2" ? 0.01 : 0;
+  if (kind != "l1" && kind != "l2" && kind != "l1l2")
+    return w.emitOpError("regularizer '")
+           << (name ? name.getValue() : "?") << "' of weight '" << w.name()
+           << "' is not supported in training (kiln has L1, L2 and L1L2)";
+  auto num = [&](StringRef key, double &out) {
+    if (auto f = reg.getAs<FloatAttr>(key))
+      out = f.getValueAsDouble();
+    else if (auto i = reg.getAs<IntegerAttr>(key))
+      out = i.getInt();
+  };
+  num("l1", l1);
+  num("l2", l2);
+  return success();
 }
 
 struct BuildTrainStepPass : kiln::BuildTrainStepBase<BuildTrainStepPass> {
@@ -180,6 +208,27 @@ FuncOp BuildTrainStepPass::buildLoss(FuncOp forward, StringRef name,
                         correctValue)))
     return nullptr;
   Location loc = lossOp->getLoc();
+  // The weights' penalties, once per sample: their batch mean is the
+  // penalty itself.
+  SmallVector<WeightOp, 8> regularized;
+  fn.walk([&](WeightOp w) {
+    if (w.regularizer() && w.isTrainable())
+      regularized.push_back(w);
+  });
+  for (WeightOp w : regularized) {
+    double l1, l2;
+    if (failed(readRegularizer(w, l1, l2)))
+      return nullptr;
+    auto penalty = createInferred<WeightPenaltyOp>(
+        b, w.getLoc(), 1, w.output(), b.getF64FloatAttr(l1),
+        b.getF64FloatAttr(l2));
+    if (!penalty)
+      return nullptr;
+    auto add = createInferred<AddOp>(b, loc, 1, lossValue, penalty.output());
+    if (!add)
+      return nullptr;
+    lossValue = add.output();
+  }
   auto sum = [&](Value v) {
     return createInferred<ReduceSumOp>(b, loc, 1, v, b.getI64ArrayAttr({}),
                                        b.getBoolAttr(false))
@@ -368,13 +417,21 @@ LogicalResult BuildTrainStepPass::applyOptimizer(FuncOp fn,
   });
   auto lr = b.getF64FloatAttr(config.learningRate);
   for (WeightOp w : weights) {
-    if (w.regularizer())
-      return w.emitOpError("regularizers are not supported in training yet");
     std::string flat = w.name().str();
     std::replace(flat.begin(), flat.end(), '/', '_');
     std::string prefix = opt + "/" + flat;
     Value g = grads.lookup(w.output());
     Location l = w.getLoc();
+    if (w.regularizer()) {
+      double l1, l2;
+      if (failed(readRegularizer(w, l1, l2)))
+        return failure();
+      auto pg = createInferred<WeightPenaltyGradOp>(
+          b, l, 1, w.output(), g, b.getF64FloatAttr(l1), b.getF64FloatAttr(l2));
+      if (!pg)
+        return failure();
+      g = pg.output();
+    }
     if (opt == "adam") {
       Value m = state(prefix + "_momentum", w.getType());
       Value v = state(prefix + "_velocity", w.getType());

@@ -391,6 +391,22 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return lowerPool(p, cg::KernelFamily::MaxPool2DGrad,
                          {p.input(), p.output_grad()}, p.input_grad());
       })
+      .Case([&](nn::AvgPool2DGradOp p) {
+        auto dx = planShape(p.input_grad());
+        cg::PoolAttrs a = poolAttrs(p);
+        a.backward = true;
+        define(p.input_grad(), name() + "/avg_pool2d_grad");
+        callValues(cg::KernelSpec::pool2d(name(), cg::KernelFamily::AvgPool2D,
+                                          dx[1], dx[2], dx[3], a),
+                   {p.output_grad(), p.input_grad()},
+                   name() + ": avg_pool2d_grad");
+        return success();
+      })
+      .Case([&](nn::SliceOp s) { return lowerSlice(s); })
+      .Case([&](nn::WeightPenaltyOp w) { return lowerWeightPenalty(w); })
+      .Case([&](nn::WeightPenaltyGradOp w) {
+        return lowerWeightPenaltyGrad(w);
+      })
       .Case([&](nn::Conv2DBackpropInputOp c) {
         return lowerConvBackpropInput(c, {}, c.input_grad());
       })

@@ -1,7 +1,8 @@
 //===- LowerTrainingOps.cpp - Training ops -> kernels ---------------------===//
 //
 // The lowerings of what only training steps hold: dropout with its mask,
-// the per-sample losses, batch normalisation's gradient and the optimizer
+// the per-sample losses, batch normalisation's gradient, slices (gradients
+// of concatenation and zero padding), weight penalties and the optimizer
 // updates (each one elementwise kernel, in place).
 //
 //===----------------------------------------------------------------------===//
@@ -288,6 +289,69 @@ LogicalResult Lowering::lowerRMSprop(nn::RMSpropUpdateOp op) {
   p.output("new_weight", p.op(E::Sub, w, step));
   p.output("new_velocity", v2);
   optimizerCall(op, op.weight(), p, "rmsprop");
+  return success();
+}
+
+LogicalResult Lowering::lowerSlice(nn::SliceOp op) {
+  // The zero-padding kernel crops with negative padding: amounts before are
+  // -offset, after -(size of the axis - offset - taken).
+  auto in = planShape(op.input());
+  if (in.size() != 4)
+    return op->emitOpError("has a kernel for rank-4 (NHWC) tensors only");
+  auto off = ints(op.offsets()), size = ints(op.sizes());
+  auto after = [&](int i) { return -int(in[i + 1] - off[i] - size[i]); };
+  cg::PadAttrs a{-off[0], after(0), -off[1], after(1), -off[2], after(2)};
+  std::string name = layerName(op);
+  define(op.output(), name + "/slice");
+  callValues(cg::KernelSpec::zeroPadding2d(name, in[1], in[2], in[3], a),
+             {op.input(), op.output()}, name + ": slice");
+  return success();
+}
+
+LogicalResult Lowering::lowerWeightPenalty(nn::WeightPenaltyOp op) {
+  // 1. l1 |w| + l2 w^2 per element; 2. their sum, in a fixed order.
+  using E = cg::EwOp;
+  std::string name = layerName(op);
+  if (auto w = op.weight().getDefiningOp<nn::WeightOp>())
+    name = w.name().str();
+  std::vector<int> shape = intShape(op.weight());
+  cg::ElementwiseProgram p;
+  int w = p.input("weight");
+  p.output("penalty",
+           p.op(E::Add,
+                p.op(E::Mul, p.constant(op.l1().convertToDouble()),
+                     p.op(E::Abs, w)),
+                p.op(E::Mul, p.constant(op.l2().convertToDouble()),
+                     p.op(E::Mul, w, w))));
+  int elems = scratch(op.weight(), name + "/penalty_elements");
+  call(cg::KernelSpec::elementwise("weight_penalty", shape, p),
+       {lookup(op.weight()), elems}, name + ": weight_penalty");
+  int out = define(op.output(), name + "/penalty");
+  call(cg::KernelSpec::reduction("weight_penalty", shape, cg::ReduceKind::Sum,
+                                 {}, false),
+       {elems, out}, name + ": weight_penalty (sum)");
+  return success();
+}
+
+LogicalResult Lowering::lowerWeightPenaltyGrad(nn::WeightPenaltyGradOp op) {
+  // grad + l1 sign(w) + 2 l2 w, sign(0) = 0.
+  using E = cg::EwOp;
+  std::string name = layerName(op);
+  if (auto w = op.weight().getDefiningOp<nn::WeightOp>())
+    name = w.name().str();
+  cg::ElementwiseProgram p;
+  int w = p.input("weight"), g = p.input("grad");
+  int zero = p.constant(0);
+  int sign = p.op(E::SelectGt, w, zero, p.constant(1),
+                  p.op(E::SelectGt, zero, w, p.constant(-1), zero));
+  int l1 = p.op(E::Mul, p.constant(op.l1().convertToDouble()), sign);
+  int l2 = p.op(E::Mul, p.constant(2 * op.l2().convertToDouble()), w);
+  p.output("grad", p.op(E::Add, g, p.op(E::Add, l1, l2)));
+  define(op.output(), name + "/penalized_grad");
+  callValues(cg::KernelSpec::elementwise("weight_penalty_grad",
+                                         intShape(op.weight()), p),
+             {op.weight(), op.grad(), op.output()},
+             name + ": weight_penalty_grad");
   return success();
 }
 

@@ -138,6 +138,10 @@ private:
   void optimizerCall(Operation *op, Value weight, cg::ElementwiseProgram &p,
                      const char *what);
   LogicalResult lowerDropout(nn::DropoutOp op);
+  /// A rank-4 slice: the zero-padding kernel with negative padding.
+  LogicalResult lowerSlice(nn::SliceOp op);
+  LogicalResult lowerWeightPenalty(nn::WeightPenaltyOp op);
+  LogicalResult lowerWeightPenaltyGrad(nn::WeightPenaltyGradOp op);
   LogicalResult applyAssigns();
 
   KernelProgram program;

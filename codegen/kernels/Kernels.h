@@ -19,6 +19,8 @@ KernelPipeline buildConv2DBackpropInput(const KernelSpec &, const Schedule &);
 KernelPipeline buildConv2DBackpropFilter(const KernelSpec &, const Schedule &);
 KernelPipeline buildConv2DBackpropBias(const KernelSpec &, const Schedule &);
 KernelPipeline buildMaxPool2DGrad(const KernelSpec &, const Schedule &);
+/// AvgPool2D with pool.backward (PoolBackward.cpp).
+KernelPipeline buildAvgPool2DGrad(const KernelSpec &, const Schedule &);
 KernelPipeline buildElementwise(const KernelSpec &, const Schedule &);
 KernelPipeline buildReduce(const KernelSpec &, const Schedule &);
 KernelPipeline buildMatMul(const KernelSpec &, const Schedule &);

@@ -102,6 +102,8 @@ void schedulePool(PoolFuncs &f, const KernelSpec &s, const Schedule &sc) {
 } // namespace
 
 KernelPipeline buildPool2D(const KernelSpec &s, const Schedule &sc) {
+  if (s.pool.backward)
+    return buildAvgPool2DGrad(s, sc);
   PoolFuncs f = definePool(s);
   schedulePool(f, s, sc);
   KernelPipeline k;

@@ -1,6 +1,6 @@
-//===- PoolBackward.cpp - MaxPool2D gradient ------------------------------===//
+//===- PoolBackward.cpp - MaxPool2D and AvgPool2D gradients ---------------===//
 //
-// Algorithm (gather form, so no output element is written twice):
+// Max pool. Algorithm (gather form, so no output element is written twice):
 //   1. argmax(c, ox, oy, n) = index ry*pw + rx of the first maximum of the
 //      window in window order (rows, then columns; strict '>' keeps the
 //      first), padded positions holding -inf.
@@ -18,6 +18,12 @@
 // The algorithm and schedule are also conv2d_backprop_input's epilogue
 // (ConvBackward.cpp), where dy is the convolution's Func, computed per strip
 // of dx's rows.
+//
+// Average pool (AvgPool2D with pool.backward), gather form too:
+//   dx(c, x, y, n) = sum over the windows (ox, oy) holding (x, y), found as
+//   above, of dy(c, ox, oy, n) / count(ox, oy), count the window's number of
+//   elements inside the image (the forward pool's divisor).
+// Schedule: as the max pool's gradient, without the argmax.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/kernels/Kernels.h"
@@ -137,6 +143,55 @@ KernelPipeline buildMaxPool2DGrad(const KernelSpec &s, const Schedule &sc) {
   KernelPipeline k;
   k.inputs = {in, dy};
   k.outputs = {g.out};
+  return k;
+}
+
+KernelPipeline buildAvgPool2DGrad(const KernelSpec &s, const Schedule &sc) {
+  std::vector<TensorArg> args = kernelArguments(s);
+  ImageParam dy = makeInput(s, args[0]);
+  const PoolAttrs &a = s.pool;
+  WindowDim wh = s.outH(), ww = s.outW();
+  int pl = ww.padBefore, pt = wh.padBefore;
+  Var c("c"), x("x"), y("y"), n("n");
+  int jx = (a.poolW + a.strideW - 1) / a.strideW;
+  int jy = (a.poolH + a.strideH - 1) / a.strideH;
+  RDom rc(0, jx, 0, jy, s.name + "_rc");
+  Expr ox = (x + pl) / a.strideW - rc.x, oy = (y + pt) / a.strideH - rc.y;
+  Expr valid = ox >= 0 && ox < ww.out && oy >= 0 && oy < wh.out &&
+               x + pl - ox * a.strideW < a.poolW &&
+               y + pt - oy * a.strideH < a.poolH;
+  Expr oxc = clamp(ox, 0, ww.out - 1), oyc = clamp(oy, 0, wh.out - 1);
+  Expr x0 = oxc * a.strideW - pl, y0 = oyc * a.strideH - pt;
+  Expr count = (min(x0 + a.poolW, s.width) - max(x0, 0)) *
+               (min(y0 + a.poolH, s.height) - max(y0, 0));
+  Func acc(s.name + "_avg_pool2d_grad");
+  acc(c, x, y, n) = 0.0f;
+  acc(c, x, y, n) +=
+      select(valid, dy(c, oxc, oyc, n) / cast<float>(count), 0.0f);
+  Func out(s.name + "_input_grad");
+  out(c, x, y, n) = acc(c, x, y, n);
+
+  int vec = fitVector(sc.vectorWidth, s.channels);
+  int tc = std::max(1, std::min(sc.tileChannels, s.channels / vec));
+  Var co("co"), ci("ci");
+  out.split(c, co, ci, vec * tc, TailStrategy::ShiftInwards)
+      .reorder(ci, co, x, y, n)
+      .vectorize(ci, vec)
+      .unroll(ci);
+  acc.compute_at(out, co).vectorize(c, vec).unroll(c);
+  acc.update()
+      .reorder(c, rc.x, rc.y, x, y, n)
+      .vectorize(c, vec)
+      .unroll(c)
+      .unroll(rc.x)
+      .unroll(rc.y);
+  if (sc.parallel == "n" || sc.parallel == "ny")
+    out.parallel(n);
+  if (sc.parallel == "y" || sc.parallel == "ny")
+    out.parallel(y);
+  KernelPipeline k;
+  k.inputs = {dy};
+  k.outputs = {out};
   return k;
 }
 

@@ -5,8 +5,8 @@
 //    running sum of the inputs' extents: <layer>(..., x, ...) =
 //    input_k(..., x - o_k, ...) for the k with o_k <= x < o_{k+1} (a select
 //    chain, indices clamped into each input).
-// 2. zero_padding2d: <layer>(c, x, y, n) = input(c, x - left, y - top, n)
-//    inside the image, else 0.
+// 2. zero_padding2d: <layer>(c, x, y, n) = input(c - front, x - left,
+//    y - top, n) inside the image, else 0 (negative amounts crop: nn.slice).
 // 3. batch_norm_stats over [N, ..., C]: mean(c) = sum / count, then
 //    variance(c) = sum (x - mean(c))^2 / count (biased, as Keras's training
 //    statistics), each a serial sum over (n, ...) in a fixed order:
@@ -75,14 +75,17 @@ KernelPipeline buildZeroPadding2D(const KernelSpec &s, const Schedule &sc) {
   ImageParam in = makeInput(s, args[0]);
   Var c("c"), x("x"), y("y"), n("n");
   const PadAttrs &p = s.pad;
-  Expr ix = x - p.left, iy = y - p.top;
+  Expr ix = x - p.left, iy = y - p.top, ic = c - p.front;
   Expr inside = ix >= 0 && ix < s.width && iy >= 0 && iy < s.height;
+  if (p.front > 0 || p.back > 0)
+    inside = inside && ic >= 0 && ic < s.channels;
   Func out(s.name);
   out(c, x, y, n) = select(inside,
-                           in(c, clamp(ix, 0, s.width - 1),
+                           in(clamp(ic, 0, s.channels - 1),
+                              clamp(ix, 0, s.width - 1),
                               clamp(iy, 0, s.height - 1), n),
                            0.0f);
-  scheduleCopy(out, {c, x, y, n}, s.channels, sc);
+  scheduleCopy(out, {c, x, y, n}, s.channels + p.front + p.back, sc);
   KernelPipeline k;
   k.inputs = {in};
   k.outputs = {out};

@@ -71,6 +71,59 @@ LogicalResult AddOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   return success();
 }
 
+/// The gradients of sub, mul and div, for operands of one shape (a
+/// broadcasting operand would need its gradient summed back).
+static LogicalResult sameShapes(Operation *op) {
+  if (op->getOperand(0).getType() != op->getOperand(1).getType())
+    return op->emitOpError("gradient of a broadcasting ")
+           << op->getName().stripDialect() << " is not supported yet";
+  return success();
+}
+
+LogicalResult SubOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  if (failed(sameShapes(*this)))
+    return failure();
+  auto neg = createInferred<NegOp>(b, getLoc(), 1, grads[0]);
+  if (!neg)
+    return failure();
+  operandGrads.push_back(grads[0]);
+  operandGrads.push_back(neg.output());
+  return success();
+}
+
+LogicalResult MulOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  if (failed(sameShapes(*this)))
+    return failure();
+  auto dl = createInferred<MulOp>(b, getLoc(), 1, grads[0], rhs());
+  auto dr = createInferred<MulOp>(b, getLoc(), 1, grads[0], lhs());
+  if (!dl || !dr)
+    return failure();
+  operandGrads.push_back(dl.output());
+  operandGrads.push_back(dr.output());
+  return success();
+}
+
+LogicalResult DivOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  // d(l/r)/dl = 1/r; d(l/r)/dr = -(l/r)/r: dl = g/r, dr = -(g/r)(l/r).
+  if (failed(sameShapes(*this)))
+    return failure();
+  auto dl = createInferred<DivOp>(b, getLoc(), 1, grads[0], rhs());
+  if (!dl)
+    return failure();
+  auto prod = createInferred<MulOp>(b, getLoc(), 1, dl.output(), output());
+  if (!prod)
+    return failure();
+  auto dr = createInferred<NegOp>(b, getLoc(), 1, prod.output());
+  if (!dr)
+    return failure();
+  operandGrads.push_back(dl.output());
+  operandGrads.push_back(dr.output());
+  return success();
+}
+
 LogicalResult kiln::nn::buildActivationGradient(
     Operation *op, OpBuilder &b, ArrayRef<Value> resultGrads,
     SmallVectorImpl<Value> &operandGrads) {

@@ -1,7 +1,8 @@
-//===- Shape.cpp - Flatten, reshape, concatenate, zero padding ------------===//
+//===- Shape.cpp - Flatten, reshape, concatenate, zero padding, slice -----===//
 //
 // Ops that move elements without computing on them. All keep the batch axis
-// (axis 0) as it is, as Keras's layers do.
+// (axis 0) as it is, as Keras's layers do. Concatenation and zero padding
+// differentiate into slices of their output's gradient.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/NNDialect.h"
@@ -140,4 +141,70 @@ LogicalResult FlattenOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
 LogicalResult ReshapeOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                         SmallVectorImpl<Value> &operandGrads) {
   return reshapeBack(b, getLoc(), input(), grads[0], operandGrads);
+}
+
+LogicalResult SliceOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  auto in = operandType(*this, 0).getShape();
+  if (in.empty())
+    return emitOpError("input must have a batch axis");
+  size_t n = in.size() - 1;
+  SmallVector<int64_t, 4> off, size;
+  if (failed(readInts(*this, offsets(), "offsets", n, 0, off)) ||
+      failed(readInts(*this, sizes(), "sizes", n, 1, size)))
+    return failure();
+  SmallVector<int64_t, 4> out{in[0]};
+  for (size_t i = 0; i < n; ++i) {
+    if (in[i + 1] != kDynamic && off[i] + size[i] > in[i + 1])
+      return emitOpError("the box of axis ")
+             << i + 1 << " (" << size[i] << " from " << off[i]
+             << ") does not fit its size " << in[i + 1];
+    out.push_back(size[i]);
+  }
+  types.push_back(tensorLike(*this, out));
+  return success();
+}
+
+/// dy's box of `input`'s shape from `offsets` (per non-batch axis).
+static Value sliceOf(OpBuilder &b, Location loc, Value dy, Value input,
+                     ArrayRef<int64_t> offsets) {
+  auto shape = input.getType().cast<RankedTensorType>().getShape();
+  auto s = createInferred<SliceOp>(
+      b, loc, 1, dy, b.getI64ArrayAttr(offsets),
+      b.getI64ArrayAttr(llvm::to_vector<4>(shape.drop_front())));
+  return s ? s.output() : Value();
+}
+
+LogicalResult ConcatenateOp::buildGradients(
+    OpBuilder &b, ArrayRef<Value> grads, SmallVectorImpl<Value> &operandGrads) {
+  auto outShape = output().getType().cast<RankedTensorType>().getShape();
+  int64_t ax = normalizeAxis(static_cast<int64_t>(axis()), outShape.size());
+  if (ax <= 0)
+    return emitOpError("trains only when concatenating along a non-batch "
+                       "axis");
+  int64_t offset = 0;
+  for (Value in : inputs()) {
+    auto shape = in.getType().cast<RankedTensorType>().getShape();
+    if (llvm::is_contained(shape.drop_front(), kDynamic))
+      return emitOpError("trains only with static non-batch input shapes");
+    SmallVector<int64_t, 4> offsets(shape.size() - 1, 0);
+    offsets[ax - 1] = offset;
+    offset += shape[ax];
+    Value g = sliceOf(b, getLoc(), grads[0], in, offsets);
+    if (!g)
+      return failure();
+    operandGrads.push_back(g);
+  }
+  return success();
+}
+
+LogicalResult ZeroPadding2DOp::buildGradients(
+    OpBuilder &b, ArrayRef<Value> grads, SmallVectorImpl<Value> &operandGrads) {
+  SmallVector<int64_t, 4> p;
+  if (failed(readInts(*this, padding(), "padding", 4, 0, p)))
+    return failure();
+  Value g = sliceOf(b, getLoc(), grads[0], input(), {p[0], p[2], 0});
+  if (!g)
+    return failure();
+  operandGrads.push_back(g);
+  return success();
 }

@@ -1,7 +1,7 @@
 //===- Training.cpp - Shapes of gradient, loss and optimizer ops ----------===//
 //
-// Shape inference for the ops of NNTrainingOps.td, and the gradient of the
-// fused softmax cross-entropy.
+// Shape inference for the ops of NNTrainingOps.td (the weight penalties
+// included), and the gradient of the fused softmax cross-entropy.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/NNDialect.h"
@@ -298,5 +298,20 @@ LogicalResult MeanSquaredErrorOp::buildGradients(
     return failure();
   operandGrads.push_back(g.predictions_grad());
   operandGrads.push_back(nullptr);
+  return success();
+}
+
+LogicalResult WeightPenaltyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (l1().convertToDouble() < 0 || l2().convertToDouble() < 0)
+    return emitOpError("l1 and l2 must not be negative");
+  types.push_back(tensorLike(*this, {}));
+  return success();
+}
+
+LogicalResult
+WeightPenaltyGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (operandType(*this, 0) != operandType(*this, 1))
+    return emitOpError("weight and grad types differ");
+  types.push_back(operandType(*this, 0));
   return success();
 }

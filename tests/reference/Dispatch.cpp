@@ -40,6 +40,8 @@ std::vector<Tensor> runReference(const KernelSpec &s, int n,
   }
   case KernelFamily::MaxPool2D:
   case KernelFamily::AvgPool2D:
+    if (s.pool.backward)
+      return {avgPool2dGrad(s, n, in[0])};
     return {pool2d(s, n, in[0])};
   case KernelFamily::Dense: {
     static const Tensor noBias;

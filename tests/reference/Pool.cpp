@@ -2,7 +2,8 @@
 //
 // Windows scan rows then columns; max keeps the first maximum (strict '>'),
 // avg divides by the number of in-image elements (Keras/TF same padding).
-// The gradient scatters each window's dy to its first maximum.
+// The max gradient scatters each window's dy to its first maximum; the avg
+// gradient scatters dy / count to each of the window's in-image elements.
 //
 //===----------------------------------------------------------------------===//
 #include "tests/reference/Reference.h"
@@ -73,6 +74,36 @@ Tensor maxPool2dGrad(const KernelSpec &s, int n, const Tensor &x,
     for (size_t k = 0; k < dx.size(); ++k)
       if (!(x[k] > 0))
         dx[k] = 0;
+  return Tensor(dx.begin(), dx.end());
+}
+
+Tensor avgPool2dGrad(const KernelSpec &s, int n, const Tensor &dy) {
+  const auto &a = s.pool;
+  bool same = a.padding == codegen::Padding::Same;
+  RefWindow wy = refWindow(s.height, a.poolH, a.strideH, 1, same);
+  RefWindow wx = refWindow(s.width, a.poolW, a.strideW, 1, same);
+  int H = s.height, W = s.width, C = s.channels;
+  std::vector<double> dx(size_t(n) * H * W * C, 0.0);
+  auto inside = [&](int iy, int ix) {
+    return iy >= 0 && iy < H && ix >= 0 && ix < W;
+  };
+  for (int b = 0; b < n; ++b)
+    for (int oy = 0; oy < wy.out; ++oy)
+      for (int ox = 0; ox < wx.out; ++ox) {
+        int y0 = oy * a.strideH - wy.pad, x0 = ox * a.strideW - wx.pad;
+        int count = 0;
+        for (int ky = 0; ky < a.poolH; ++ky)
+          for (int kx = 0; kx < a.poolW; ++kx)
+            count += inside(y0 + ky, x0 + kx);
+        for (int c = 0; c < C; ++c) {
+          double g =
+              dy[((size_t(b) * wy.out + oy) * wx.out + ox) * C + c] / count;
+          for (int ky = 0; ky < a.poolH; ++ky)
+            for (int kx = 0; kx < a.poolW; ++kx)
+              if (inside(y0 + ky, x0 + kx))
+                dx[((size_t(b) * H + y0 + ky) * W + x0 + kx) * C + c] += g;
+        }
+      }
   return Tensor(dx.begin(), dx.end());
 }
 

@@ -39,6 +39,9 @@ Tensor conv2dBackpropBias(const KernelSpec &s, int n, const Tensor &dy);
 
 /// MaxPool2D / AvgPool2D forward (s.family picks which).
 Tensor pool2d(const KernelSpec &s, int n, const Tensor &x);
+/// AvgPool2D gradient (pool.backward): dy / count to each in-image element
+/// of its window.
+Tensor avgPool2dGrad(const KernelSpec &s, int n, const Tensor &dy);
 /// MaxPool2D gradient: each window's dy goes to its first maximum.
 Tensor maxPool2dGrad(const KernelSpec &s, int n, const Tensor &x,
                      const Tensor &dy);

@@ -37,14 +37,22 @@ std::vector<Tensor> shapeOp(const KernelSpec &s, int n,
     return {r};
   }
   if (s.family == KernelFamily::ZeroPadding2D) {
+    // Per output element: the input element it shows, or zero; negative
+    // amounts crop (nn.slice).
+    const auto &p = s.pad;
     int H = s.height, W = s.width, C = s.channels;
-    int OH = H + s.pad.top + s.pad.bottom, OW = W + s.pad.left + s.pad.right;
-    Tensor r(size_t(n) * OH * OW * C, 0.f);
+    int OH = H + p.top + p.bottom, OW = W + p.left + p.right,
+        OC = C + p.front + p.back;
+    Tensor r(size_t(n) * OH * OW * OC, 0.f);
     for (int b = 0; b < n; ++b)
-      for (int y = 0; y < H; ++y)
-        std::copy_n(&in[0][((size_t(b) * H + y) * W) * C], size_t(W) * C,
-                    &r[((size_t(b) * OH + y + s.pad.top) * OW + s.pad.left) *
-                       C]);
+      for (int y = 0; y < OH; ++y)
+        for (int x = 0; x < OW; ++x)
+          for (int c = 0; c < OC; ++c) {
+            int iy = y - p.top, ix = x - p.left, ic = c - p.front;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W && ic >= 0 && ic < C)
+              r[((size_t(b) * OH + y) * OW + x) * OC + c] =
+                  in[0][((size_t(b) * H + iy) * W + ix) * C + ic];
+          }
     return {r};
   }
   // BatchNormStats.

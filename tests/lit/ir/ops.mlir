@@ -246,3 +246,36 @@ func @optimizers(%w: tensor<10xf32>, %g: tensor<10xf32>, %v: tensor<10xf32>) -> 
   %w3, %v3 = nn.rmsprop_update %w2, %g, %v2 {learning_rate = 1.0e-03 : f64, rho = 0.9 : f64, epsilon = 1.0e-07 : f64} : (tensor<10xf32>, tensor<10xf32>, tensor<10xf32>) -> (tensor<10xf32>, tensor<10xf32>)
   return %w3 : tensor<10xf32>
 }
+
+// -----
+
+// Tests that the gradients of average pooling, concatenation and zero
+// padding (slices), and the weight penalties, round-trip.
+// CHECK-LABEL: func @more_gradients
+// CHECK: nn.avg_pool2d_grad %{{.*}} {input_size = [7, 7], padding = "same", pool_size = [2, 2], strides = [2, 2]} : (tensor<?x4x4x3xf32>) -> tensor<?x7x7x3xf32>
+// CHECK: nn.slice %{{.*}} {offsets = [1, 1, 1], sizes = [5, 5, 2]} : (tensor<?x7x7x3xf32>) -> tensor<?x5x5x2xf32>
+// CHECK: nn.weight_penalty %{{.*}} {l1 = 0.000000e+00 : f64, l2 = 5.000000e-04 : f64} : (tensor<3x3x1x4xf32>) -> tensor<f32>
+// CHECK: nn.weight_penalty_grad %{{.*}}, %{{.*}} {l1 = 1.000000e-02 : f64, l2 = 0.000000e+00 : f64} : (tensor<3x3x1x4xf32>, tensor<3x3x1x4xf32>) -> tensor<3x3x1x4xf32>
+func @more_gradients(%dy: tensor<?x4x4x3xf32>, %k: tensor<3x3x1x4xf32>) -> (tensor<?x5x5x2xf32>, tensor<f32>, tensor<3x3x1x4xf32>) {
+  %dx = nn.avg_pool2d_grad %dy {input_size = [7, 7], pool_size = [2, 2], strides = [2, 2], padding = "same"} : (tensor<?x4x4x3xf32>) -> tensor<?x7x7x3xf32>
+  %s = nn.slice %dx {offsets = [1, 1, 1], sizes = [5, 5, 2]} : (tensor<?x7x7x3xf32>) -> tensor<?x5x5x2xf32>
+  %p = nn.weight_penalty %k {l1 = 0.0 : f64, l2 = 5.0e-04 : f64} : (tensor<3x3x1x4xf32>) -> tensor<f32>
+  %g = nn.weight_penalty_grad %k, %k {l1 = 1.0e-02 : f64, l2 = 0.0 : f64} : (tensor<3x3x1x4xf32>, tensor<3x3x1x4xf32>) -> tensor<3x3x1x4xf32>
+  return %s, %p, %g : tensor<?x5x5x2xf32>, tensor<f32>, tensor<3x3x1x4xf32>
+}
+
+// -----
+
+func @bad_avg_pool_grad(%dy: tensor<?x4x4x3xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.avg_pool2d_grad' op output_grad (?, 4, 4, 3) does not match the pool of input_size (7, 7), which gives (3, 3)}}
+  %dx = nn.avg_pool2d_grad %dy {input_size = [7, 7], pool_size = [2, 2], strides = [2, 2], padding = "valid"} : (tensor<?x4x4x3xf32>) -> tensor<*xf32>
+  return %dx : tensor<*xf32>
+}
+
+// -----
+
+func @bad_slice(%x: tensor<?x8x8x3xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.slice' op the box of axis 3 (2 from 2) does not fit its size 3}}
+  %s = nn.slice %x {offsets = [0, 0, 2], sizes = [8, 8, 2]} : (tensor<?x8x8x3xf32>) -> tensor<*xf32>
+  return %s : tensor<*xf32>
+}

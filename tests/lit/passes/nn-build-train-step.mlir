@@ -88,11 +88,44 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
   func @forward(%x: tensor<?x2x2x1xf32>) -> tensor<?x16xf32> {
     %w = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<1x1x1x1xf32>
     %c = nn.conv2d %x, %w {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x2x2x1xf32>, tensor<1x1x1x1xf32>) -> tensor<?x2x2x1xf32>
-    // expected-error @+1 {{'nn.zero_padding2d' op has no gradient (kiln cannot train through it yet)}}
-    %p = nn.zero_padding2d %c {padding = [1, 1, 1, 1]} : (tensor<?x2x2x1xf32>) -> tensor<?x4x4x1xf32>
+    // expected-error @+1 {{'nn.maximum' op has no gradient (kiln cannot train through it yet)}}
+    %m = nn.maximum %c, %c : (tensor<?x2x2x1xf32>, tensor<?x2x2x1xf32>) -> tensor<?x2x2x1xf32>
+    %p = nn.zero_padding2d %m {padding = [1, 1, 1, 1]} : (tensor<?x2x2x1xf32>) -> tensor<?x4x4x1xf32>
     %f = nn.flatten %p : (tensor<?x4x4x1xf32>) -> tensor<?x16xf32>
     %s = nn.softmax %f {axis = -1 : i64} : (tensor<?x16xf32>) -> tensor<?x16xf32>
     return %s : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+// Tests that zero padding, concatenation, average and global pooling
+// differentiate (slices and nn.avg_pool2d_grad; the global pool's gradient
+// is one window the size of its input), and that a regularized weight adds
+// its penalty to every sample's loss and its gradient to the kernel's.
+// CHECK-LABEL: func @train_step
+// CHECK: %[[P:.*]] = nn.weight_penalty %{{.*}} {l1 = 0.000000e+00 : f64, l2 = 5.000000e-04 : f64} : (tensor<1x1x1x2xf32>) -> tensor<f32>
+// CHECK: nn.add %loss, %[[P]] : (tensor<?xf32>, tensor<f32>) -> tensor<?xf32>
+// CHECK: nn.reshape %{{.*}} {shape = [1, 1, 3]}
+// CHECK: nn.avg_pool2d_grad %{{.*}} {input_size = [2, 2], padding = "valid", pool_size = [2, 2], strides = [2, 2]} : (tensor<?x1x1x3xf32>) -> tensor<?x2x2x3xf32>
+// CHECK: nn.avg_pool2d_grad %{{.*}} {input_size = [4, 4], padding = "same", pool_size = [3, 3], strides = [2, 2]} : (tensor<?x2x2x3xf32>) -> tensor<?x4x4x3xf32>
+// CHECK: nn.slice %{{.*}} {offsets = [0, 0, 0], sizes = [4, 4, 2]} : (tensor<?x4x4x3xf32>) -> tensor<?x4x4x2xf32>
+// CHECK: nn.slice %{{.*}} {offsets = [0, 0, 2], sizes = [4, 4, 1]} : (tensor<?x4x4x3xf32>) -> tensor<?x4x4x1xf32>
+// CHECK: nn.slice %{{.*}} {offsets = [1, 1, 0], sizes = [2, 2, 1]} : (tensor<?x4x4x1xf32>) -> tensor<?x2x2x1xf32>
+// CHECK: nn.weight_penalty_grad %{{.*}}, %{{.*}} {l1 = 0.000000e+00 : f64, l2 = 5.000000e-04 : f64}
+// CHECK: nn.adam_update
+// CHECK-LABEL: func @eval_step
+// CHECK: nn.weight_penalty
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x2x2x1xf32>) -> tensor<?x3xf32> {
+    %w = nn.weight "c/kernel" {initializer = "glorot_uniform", regularizer = {name = "L1L2", l1 = 0.0 : f64, l2 = 5.0e-04 : f64}} : tensor<1x1x1x2xf32>
+    %p = nn.zero_padding2d %x {padding = [1, 1, 1, 1]} : (tensor<?x2x2x1xf32>) -> tensor<?x4x4x1xf32>
+    %c = nn.conv2d %p, %w {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x4x4x1xf32>, tensor<1x1x1x2xf32>) -> tensor<?x4x4x2xf32>
+    %j = nn.concatenate %c, %p {axis = -1 : i64} : (tensor<?x4x4x2xf32>, tensor<?x4x4x1xf32>) -> tensor<?x4x4x3xf32>
+    %a = nn.avg_pool2d %j {pool_size = [3, 3], strides = [2, 2], padding = "same"} : (tensor<?x4x4x3xf32>) -> tensor<?x2x2x3xf32>
+    %g = nn.global_avg_pool2d %a {keepdims = false} : (tensor<?x2x2x3xf32>) -> tensor<?x3xf32>
+    %s = nn.softmax %g {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    return %s : tensor<?x3xf32>
   }
 }
 

@@ -89,3 +89,16 @@ func @contradiction(%x: tensor<?x4xf32>) -> tensor<?x5xf32> {
   %y = nn.relu %x : (tensor<?x4xf32>) -> tensor<?x5xf32>
   return %y : tensor<?x5xf32>
 }
+
+// -----
+
+// Tests the shapes of the average pool's gradient (the pool's input size)
+// and of a slice (its sizes, the batch kept).
+// CHECK-LABEL: func @pool_grad_slice
+// CHECK: nn.avg_pool2d_grad {{.*}} -> tensor<?x9x11x5xf32>
+// CHECK: nn.slice {{.*}} -> tensor<?x3x11x2xf32>
+func @pool_grad_slice(%dy: tensor<?x5x6x5xf32>) -> tensor<*xf32> {
+  %dx = nn.avg_pool2d_grad %dy {input_size = [9, 11], pool_size = [3, 3], strides = [2, 2], padding = "same"} : (tensor<?x5x6x5xf32>) -> tensor<*xf32>
+  %s = nn.slice %dx {offsets = [2, 0, 3], sizes = [3, 11, 2]} : (tensor<*xf32>) -> tensor<*xf32>
+  return %s : tensor<*xf32>
+}

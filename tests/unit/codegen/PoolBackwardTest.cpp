@@ -1,8 +1,10 @@
-//===- PoolBackwardTest.cpp - MaxPool2D gradient kernel -------------------===//
+//===- PoolBackwardTest.cpp - MaxPool2D and AvgPool2D gradient kernels ----===//
 //
 // Tests that the MaxPool2D gradient matches the reference (including ties,
 // which go to the first maximum in window order, and overlapping windows)
-// and equals finite differences of the forward reference.
+// and equals finite differences of the forward reference; likewise the
+// AvgPool2D gradient (valid and same padding, overlapping windows, one
+// window the size of the input as the global pool's gradient).
 //
 //===----------------------------------------------------------------------===//
 #include "KernelTestUtil.h"
@@ -96,6 +98,72 @@ TEST(MaxPoolGradFiniteDifferences, MatchesForwardReference) {
     fd[i] = float((up - down) / (2 * eps));
   }
   EXPECT_LE(relError(runKernel(grad, batch, {x, g})[0], fd), 1e-3);
+}
+
+class AvgPoolGrad : public ::testing::TestWithParam<PoolCase> {};
+
+/// One window of h x w moved by itself: a global pool over an h x w input.
+PoolAttrs globalWindow(int h, int w) {
+  PoolAttrs a = poolAttrs(1, 1, V);
+  a.poolH = a.strideH = h;
+  a.poolW = a.strideW = w;
+  return a;
+}
+
+KernelSpec avgGradSpec(const PoolCase &p) {
+  KernelSpec s =
+      KernelSpec::pool2d(p.name, KernelFamily::AvgPool2D, p.h, p.w, p.c, p.attrs);
+  s.pool.backward = true;
+  return s;
+}
+
+TEST_P(AvgPoolGrad, MatchesReference) {
+  const PoolCase &p = GetParam();
+  KernelSpec s = avgGradSpec(p);
+  std::vector<Tensor> in = randomInputs(s, p.batch);
+  Tensor ref = reference::avgPool2dGrad(s, p.batch, in[0]);
+  EXPECT_LE(relError(runKernel(s, p.batch, in)[0], ref), kTolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AvgPoolGrad,
+    ::testing::Values(
+        PoolCase{"avg_valid_2x2", 26, 26, 32, poolAttrs(2, 2, V), 3},
+        PoolCase{"avg_same_3x3_s2", 9, 11, 5, poolAttrs(3, 2, S), 2},
+        PoolCase{"avg_same_3x3_s1", 7, 6, 17, poolAttrs(3, 1, S), 1},
+        PoolCase{"avg_global_7x5", 7, 5, 9, globalWindow(7, 5), 2}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+TEST(AvgPoolGradFiniteDifferences, MatchesForwardReference) {
+  const int batch = 2;
+  for (Padding pad : {V, S}) {
+    PoolCase p{"avg_fd", 5, 6, 3, poolAttrs(3, 2, pad), batch};
+    KernelSpec grad = avgGradSpec(p);
+    KernelSpec fwd = grad;
+    fwd.pool.backward = false;
+    Tensor x = randomTensor(size_t(batch) * 5 * 6 * 3, 4);
+    Tensor g = randomTensor(reference::pool2d(fwd, batch, x).size(), 5);
+    auto loss = [&]() {
+      Tensor y = reference::pool2d(fwd, batch, x);
+      double l = 0;
+      for (size_t i = 0; i < y.size(); ++i)
+        l += double(y[i]) * g[i];
+      return l;
+    };
+    const float eps = 1e-2f;
+    Tensor fd(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      float keep = x[i];
+      x[i] = keep + eps;
+      double up = loss();
+      x[i] = keep - eps;
+      double down = loss();
+      x[i] = keep;
+      fd[i] = float((up - down) / (2 * eps));
+    }
+    EXPECT_LE(relError(runKernel(grad, batch, {g})[0], fd), 1e-3)
+        << (pad == S ? "same" : "valid");
+  }
 }
 
 } // namespace

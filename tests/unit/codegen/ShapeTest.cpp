@@ -1,8 +1,9 @@
 //===- ShapeTest.cpp - Concatenate, ZeroPadding2D, batch-norm statistics --===//
 //
 // Tests that concatenation along each axis (2, 3 and 5 inputs, channels not
-// multiples of 16), asymmetric zero padding and the per-channel batch
-// statistics match the reference at batches 1 and 7.
+// multiples of 16), asymmetric zero padding, padding channels, cropping
+// (negative padding: nn.slice) and the per-channel batch statistics match
+// the reference at batches 1 and 7.
 //
 //===----------------------------------------------------------------------===//
 #include "OpsTestUtil.h"
@@ -45,6 +46,21 @@ TEST(ZeroPadding2D, AsymmetricPadding) {
   KernelSpec s = KernelSpec::zeroPadding2d("pad", 5, 6, 3, p);
   EXPECT_EQ(kernelArguments(s)[1].shape, (std::vector<int>{-1, 8, 9, 3}));
   expectMatches(s, {1, 7});
+}
+
+TEST(ZeroPadding2D, ChannelsAndCrops) {
+  PadAttrs p;
+  p.top = 1, p.bottom = 0, p.left = 0, p.right = 2, p.front = 2, p.back = 1;
+  KernelSpec s = KernelSpec::zeroPadding2d("pad_c", 4, 3, 5, p);
+  EXPECT_EQ(kernelArguments(s)[1].shape, (std::vector<int>{-1, 5, 5, 8}));
+  expectMatches(s, {1, 7});
+  // A slice: rows 1..3, columns 2..5, channels 16..32 of 5x7x48.
+  PadAttrs c;
+  c.top = -1, c.bottom = -1, c.left = -2, c.right = -1, c.front = -16,
+  c.back = -15;
+  KernelSpec crop = KernelSpec::zeroPadding2d("crop", 5, 7, 48, c);
+  EXPECT_EQ(kernelArguments(crop)[1].shape, (std::vector<int>{-1, 3, 4, 17}));
+  expectMatches(crop, {1, 7});
 }
 
 TEST(BatchNormStats, MeanAndVariance) {

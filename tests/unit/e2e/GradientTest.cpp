@@ -5,7 +5,10 @@
 // with and without bias, stacked so that conv2d_backprop_input runs),
 // max_pool2d, dense with and without bias, relu (fused and as a layer),
 // flatten and reshape, add of a value used twice, dropout at rate 0 and the
-// fused softmax + categorical cross-entropy.
+// fused softmax + categorical cross-entropy; average pooling (valid and
+// same), global average and max pooling, concatenation, zero padding,
+// subtract and multiply; and Keras's L1/L2/L1L2 weight regularizers, whose
+// penalty is part of the evaluation loss differentiated here.
 //
 // nn-build-train-step runs with SGD at learning rate 1 (momentum 0), so one
 // training step turns w into w - g and the gradient is read back as
@@ -446,6 +449,97 @@ model = keras.Sequential([
 ])
 model.compile(loss="categorical_crossentropy", optimizer="sgd")
 )py");
+}
+
+TEST(Gradient, AveragePoolingConcatenateZeroPadding) {
+  // SqueezeNet's fire module (concatenated 1x1 and 3x3 expansions) and
+  // global average pooling before a softmax Activation; ResNet's
+  // AveragePooling2D; zero padding; average pools with both paddings and
+  // overlapping windows.
+  checkModel("grad_avgpool_concat", std::string(kHeader) + R"py(
+inputs = keras.Input(shape=(7, 7, 2))
+x = layers.ZeroPadding2D(padding=((1, 0), (0, 2)))(inputs)
+x = layers.Conv2D(4, 3, activation="relu")(x)
+x = layers.AveragePooling2D(pool_size=3, strides=2, padding="same")(x)
+a = layers.Conv2D(3, 1, activation="relu")(x)
+b = layers.Conv2D(2, 3, padding="same", activation="relu")(x)
+x = layers.Concatenate()([a, b])
+x = layers.AveragePooling2D(pool_size=2, strides=1)(x)
+x = layers.GlobalAveragePooling2D()(x)
+outputs = layers.Activation("softmax")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py");
+}
+
+TEST(Gradient, GlobalMaxPoolSubtractMultiply) {
+  checkModel("grad_globalmax_merge", std::string(kHeader) + R"py(
+inputs = keras.Input(shape=(5, 5, 2))
+x = layers.Conv2D(4, 3, padding="same")(inputs)
+y = layers.Conv2D(4, 1)(inputs)
+d = layers.Subtract()([x, y])
+m = layers.Multiply()([d, y])
+x = layers.GlobalMaxPooling2D()(m)
+outputs = layers.Dense(3, activation="softmax")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py");
+}
+
+TEST(Gradient, WeightRegularizersAddTheirPenalty) {
+  // The evaluation loss holds l1 sum|w| + l2 sum w^2 once per batch (as
+  // Keras's reported loss), so its finite differences hold the penalty's
+  // gradient l1 sign(w) + 2 l2 w.
+  checkModel("grad_regularizers", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(5, 5, 2)),
+    layers.Conv2D(3, 3, activation="relu",
+                  kernel_regularizer=keras.regularizers.L1L2(l1=0.02, l2=0.3)),
+    layers.Flatten(),
+    layers.Dense(4, activation="relu",
+                 kernel_regularizer=keras.regularizers.L2(0.2),
+                 bias_regularizer=keras.regularizers.L1(0.05)),
+    layers.Dense(3, activation="softmax", kernel_regularizer="l2"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py");
+}
+
+TEST(Gradient, WeightPenaltyIsInTheReportedLossOncePerBatch) {
+  // Keras: loss = mean over the batch of the per-sample loss + penalty.
+  // The same model with and without the regularizer, same weights: the
+  // difference of the mean losses is l2 sum(w^2) at any batch size.
+  const char *with = R"py(
+model = keras.Sequential([
+    keras.Input(shape=(4,)),
+    layers.Dense(3, activation="softmax",
+                 kernel_regularizer=keras.regularizers.L2(0.25)),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py";
+  const char *without = R"py(
+model = keras.Sequential([
+    keras.Input(shape=(4,)),
+    layers.Dense(3, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py";
+  Trainable a = build("penalty_with", std::string(kHeader) + with,
+                      "optimizer=sgd learning-rate=1");
+  Trainable b = build("penalty_without", std::string(kHeader) + without,
+                      "optimizer=sgd learning-rate=1");
+  ASSERT_TRUE(a.pm && b.pm);
+  Values w = snapshot(*a.pm);
+  restore(*b.pm, w);
+  double sq = 0;
+  for (float v : w.at("dense/kernel"))
+    sq += double(v) * v;
+  for (int64_t n : {1, 6}) {
+    Data data = randomData(*a.pm, n, 3);
+    EXPECT_NEAR(meanLoss(*a.pm, data) - meanLoss(*b.pm, data), 0.25 * sq,
+                1e-5)
+        << "batch " << n;
+  }
 }
 
 TEST(Gradient, AdamFirstStepMatchesKeras) {
