@@ -246,8 +246,10 @@ def NN_MulOp : NN_BinaryOp<"mul", "lhs * rhs",
     [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
 def NN_DivOp : NN_BinaryOp<"div", "lhs / rhs",
     [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
-def NN_MaximumOp : NN_BinaryOp<"maximum", "max(lhs, rhs)">;
-def NN_MinimumOp : NN_BinaryOp<"minimum", "min(lhs, rhs)">;
+def NN_MaximumOp : NN_BinaryOp<"maximum", "max(lhs, rhs)",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
+def NN_MinimumOp : NN_BinaryOp<"minimum", "min(lhs, rhs)",
+    [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>]>;
 
 //===----------------------------------------------------------------------===//
 // Softmax

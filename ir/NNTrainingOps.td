@@ -115,6 +115,25 @@ def NN_SliceOp : NN_Op<"slice"> {
   let results = (outs NN_Tensor:$output);
 }
 
+def NN_ExtremumGradOp : NN_Op<"extremum_grad"> {
+  let summary = "gradient of nn.maximum or nn.minimum (`kind`)";
+  let description = [{
+    Routes `output_grad` to the operand that was chosen: for "maximum",
+    lhs_grad = output_grad where lhs >= rhs, else 0, and rhs_grad the rest;
+    for "minimum", lhs_grad where lhs <= rhs. Ties go to lhs, as
+    TensorFlow's gradients of maximum and minimum do. All shapes equal.
+
+    Example:
+    ```mlir
+    %da, %db = nn.extremum_grad %a, %b, %dy {kind = "maximum"}
+        : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>)
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs, NN_Tensor:$output_grad,
+                       StrAttr:$kind);
+  let results = (outs NN_Tensor:$lhs_grad, NN_Tensor:$rhs_grad);
+}
+
 def NN_ReluGradOp : NN_Op<"relu_grad"> {
   let summary = "gradient of nn.relu: output_grad where output > 0, else 0";
   let description = [{

@@ -403,6 +403,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return success();
       })
       .Case([&](nn::SliceOp s) { return lowerSlice(s); })
+      .Case([&](nn::ExtremumGradOp g) { return lowerExtremumGrad(g); })
       .Case([&](nn::WeightPenaltyOp w) { return lowerWeightPenalty(w); })
       .Case([&](nn::WeightPenaltyGradOp w) {
         return lowerWeightPenaltyGrad(w);

@@ -308,6 +308,28 @@ LogicalResult Lowering::lowerSlice(nn::SliceOp op) {
   return success();
 }
 
+LogicalResult Lowering::lowerExtremumGrad(nn::ExtremumGradOp op) {
+  // maximum: rhs chosen where rhs > lhs; minimum: where lhs > rhs (ties
+  // to lhs). One kernel, both gradients.
+  using E = cg::EwOp;
+  cg::ElementwiseProgram p;
+  int l = p.input("lhs"), r = p.input("rhs"), g = p.input("output_grad");
+  int zero = p.constant(0);
+  bool isMax = op.kind() == "maximum";
+  int a = isMax ? r : l, b = isMax ? l : r;
+  p.output("lhs_grad", p.op(E::SelectGt, a, b, zero, g));
+  p.output("rhs_grad", p.op(E::SelectGt, a, b, g, zero));
+  std::string name = layerName(op);
+  std::string what = "extremum_grad_" + op.kind().str();
+  define(op.lhs_grad(), name + "/lhs_grad");
+  define(op.rhs_grad(), name + "/rhs_grad");
+  callValues(cg::KernelSpec::elementwise(name, intShape(op.lhs()), p),
+             {op.lhs(), op.rhs(), op.output_grad(), op.lhs_grad(),
+              op.rhs_grad()},
+             name + ": " + what);
+  return success();
+}
+
 LogicalResult Lowering::lowerWeightPenalty(nn::WeightPenaltyOp op) {
   // 1. l1 |w| + l2 w^2 per element; 2. their sum, in a fixed order.
   using E = cg::EwOp;

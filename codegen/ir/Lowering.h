@@ -141,6 +141,7 @@ private:
   /// A rank-4 slice: the zero-padding kernel with negative padding.
   LogicalResult lowerSlice(nn::SliceOp op);
   LogicalResult lowerWeightPenalty(nn::WeightPenaltyOp op);
+  LogicalResult lowerExtremumGrad(nn::ExtremumGradOp op);
   LogicalResult lowerWeightPenaltyGrad(nn::WeightPenaltyGradOp op);
   LogicalResult applyAssigns();
 

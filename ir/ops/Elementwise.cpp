@@ -124,6 +124,32 @@ LogicalResult DivOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   return success();
 }
 
+/// maximum and minimum route the gradient to the chosen operand.
+static LogicalResult extremumGradient(Operation *op, OpBuilder &b,
+                                      StringRef kind, Value grad,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  if (failed(sameShapes(op)))
+    return failure();
+  auto g = createInferred<ExtremumGradOp>(b, op->getLoc(), 2,
+                                          op->getOperand(0), op->getOperand(1),
+                                          grad, b.getStringAttr(kind));
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.lhs_grad());
+  operandGrads.push_back(g.rhs_grad());
+  return success();
+}
+
+LogicalResult MaximumOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  return extremumGradient(*this, b, "maximum", grads[0], operandGrads);
+}
+
+LogicalResult MinimumOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  return extremumGradient(*this, b, "minimum", grads[0], operandGrads);
+}
+
 LogicalResult kiln::nn::buildActivationGradient(
     Operation *op, OpBuilder &b, ArrayRef<Value> resultGrads,
     SmallVectorImpl<Value> &operandGrads) {

@@ -85,6 +85,18 @@ LogicalResult MaxPool2DGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   return success();
 }
 
+LogicalResult ExtremumGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (kind() != "maximum" && kind() != "minimum")
+    return emitOpError("kind must be \"maximum\" or \"minimum\", not \"")
+           << kind() << "\"";
+  for (unsigned i = 1; i < 3; ++i)
+    if (failed(verifyCompatibleShape(operandType(*this, 0).getShape(),
+                                     operandType(*this, i).getShape())))
+      return emitOpError("operands of different shapes");
+  types.append(2, operandType(*this, 0));
+  return success();
+}
+
 LogicalResult ReluGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   if (failed(verifyCompatibleShape(operandType(*this, 0).getShape(),
                                    operandType(*this, 1).getShape())))

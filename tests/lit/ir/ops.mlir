@@ -279,3 +279,21 @@ func @bad_slice(%x: tensor<?x8x8x3xf32>) -> tensor<*xf32> {
   %s = nn.slice %x {offsets = [0, 0, 2], sizes = [8, 8, 2]} : (tensor<?x8x8x3xf32>) -> tensor<*xf32>
   return %s : tensor<*xf32>
 }
+
+// -----
+
+// Tests that the gradient of maximum and minimum round-trips.
+// CHECK-LABEL: func @extremum_grad
+// CHECK: nn.extremum_grad %{{.*}}, %{{.*}}, %{{.*}} {kind = "maximum"} : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>)
+func @extremum_grad(%a: tensor<?x8xf32>, %b: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %da, %db = nn.extremum_grad %a, %b, %dy {kind = "maximum"} : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>)
+  return %db : tensor<?x8xf32>
+}
+
+// -----
+
+func @bad_extremum_grad(%a: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'nn.extremum_grad' op kind must be "maximum" or "minimum", not "mean"}}
+  %da, %db = nn.extremum_grad %a, %a, %dy {kind = "mean"} : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>)
+  return %db : tensor<?x8xf32>
+}

@@ -88,8 +88,8 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
   func @forward(%x: tensor<?x2x2x1xf32>) -> tensor<?x16xf32> {
     %w = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<1x1x1x1xf32>
     %c = nn.conv2d %x, %w {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x2x2x1xf32>, tensor<1x1x1x1xf32>) -> tensor<?x2x2x1xf32>
-    // expected-error @+1 {{'nn.maximum' op has no gradient (kiln cannot train through it yet)}}
-    %m = nn.maximum %c, %c : (tensor<?x2x2x1xf32>, tensor<?x2x2x1xf32>) -> tensor<?x2x2x1xf32>
+    // expected-error @+1 {{'nn.log_softmax' op has no gradient (kiln cannot train through it yet)}}
+    %m = nn.log_softmax %c {axis = -1 : i64} : (tensor<?x2x2x1xf32>) -> tensor<?x2x2x1xf32>
     %p = nn.zero_padding2d %m {padding = [1, 1, 1, 1]} : (tensor<?x2x2x1xf32>) -> tensor<?x4x4x1xf32>
     %f = nn.flatten %p : (tensor<?x4x4x1xf32>) -> tensor<?x16xf32>
     %s = nn.softmax %f {axis = -1 : i64} : (tensor<?x16xf32>) -> tensor<?x16xf32>
@@ -229,5 +229,23 @@ module attributes {nn.compile = {loss = "mse", optimizer = "sgd"}} {
     %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<4x3xf32>
     %z = nn.dense %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
     return %z : tensor<?x3xf32>
+  }
+}
+
+// -----
+
+// Tests that maximum and minimum route their gradient through
+// nn.extremum_grad.
+// CHECK-LABEL: func @train_step
+// CHECK: nn.extremum_grad %{{.*}}, %{{.*}}, %{{.*}} {kind = "minimum"}
+// CHECK: nn.extremum_grad %{{.*}}, %{{.*}}, %{{.*}} {kind = "maximum"}
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<3x3xf32>
+    %z = nn.dense %x, %w : (tensor<?x3xf32>, tensor<3x3xf32>) -> tensor<?x3xf32>
+    %m = nn.maximum %z, %x : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+    %n = nn.minimum %m, %z : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+    %s = nn.softmax %n {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    return %s : tensor<?x3xf32>
   }
 }

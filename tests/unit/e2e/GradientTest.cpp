@@ -7,7 +7,7 @@
 // flatten and reshape, add of a value used twice, dropout at rate 0 and the
 // fused softmax + categorical cross-entropy; average pooling (valid and
 // same), global average and max pooling, concatenation, zero padding,
-// subtract and multiply; and Keras's L1/L2/L1L2 weight regularizers, whose
+// subtract, multiply, maximum and minimum; and Keras's L1/L2/L1L2 weight regularizers, whose
 // penalty is part of the evaluation loss differentiated here.
 //
 // nn-build-train-step runs with SGD at learning rate 1 (momentum 0), so one
@@ -472,7 +472,7 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
 )py");
 }
 
-TEST(Gradient, GlobalMaxPoolSubtractMultiply) {
+TEST(Gradient, GlobalMaxPoolSubtractMultiplyMaximumMinimum) {
   checkModel("grad_globalmax_merge", std::string(kHeader) + R"py(
 inputs = keras.Input(shape=(5, 5, 2))
 x = layers.Conv2D(4, 3, padding="same")(inputs)
@@ -480,6 +480,10 @@ y = layers.Conv2D(4, 1)(inputs)
 d = layers.Subtract()([x, y])
 m = layers.Multiply()([d, y])
 x = layers.GlobalMaxPooling2D()(m)
+a = layers.Dense(4)(x)
+b = layers.Dense(4)(x)
+x = layers.Maximum()([a, b])
+x = layers.Minimum()([x, layers.Dense(4)(a)])
 outputs = layers.Dense(3, activation="softmax")(x)
 model = keras.Model(inputs=inputs, outputs=outputs)
 model.compile(loss="categorical_crossentropy", optimizer="sgd")
