@@ -523,6 +523,8 @@ static const char *reduceKindName(ReduceKind k) {
   case ReduceKind::SoftmaxCrossEntropy: return "softmax_cross_entropy";
   case ReduceKind::SoftmaxCrossEntropyGrad:
     return "softmax_cross_entropy_grad";
+  case ReduceKind::SoftmaxGrad: return "softmax_grad";
+  case ReduceKind::LogSoftmaxGrad: return "log_softmax_grad";
   }
   return "?";
 }
@@ -618,6 +620,11 @@ static std::vector<TensorArg> extendedArguments(const KernelSpec &s) {
     case ReduceKind::Softmax:
     case ReduceKind::LogSoftmax:
       return {{"input", s.shape, false}, {"output", s.shape, true}};
+    case ReduceKind::SoftmaxGrad:
+    case ReduceKind::LogSoftmaxGrad:
+      return {{"output", s.shape, false},
+              {"output_grad", s.shape, false},
+              {"input_grad", s.shape, true}};
     case ReduceKind::SparseCategoricalCrossentropy: {
       std::vector<int> t(s.shape.begin(), s.shape.end() - 1);
       return {{"predictions", s.shape, false},

@@ -204,6 +204,8 @@ enum class ReduceKind {
   SparseCategoricalCrossentropy, ///< per sample: -log(clip(p[t]))
   SoftmaxCrossEntropy,     ///< logits, targets -> loss [N], correct [N]
   SoftmaxCrossEntropyGrad, ///< logits, targets, scale [] -> dlogits
+  SoftmaxGrad,    ///< y = softmax, dy -> y (dy - sum(dy y))
+  LogSoftmaxGrad, ///< y = log_softmax, dy -> dy - exp(y) sum(dy)
 };
 
 struct ReduceAttrs {

@@ -256,7 +256,8 @@ def NN_MinimumOp : NN_BinaryOp<"minimum", "min(lhs, rhs)",
 //===----------------------------------------------------------------------===//
 
 class NN_SoftmaxLikeOp<string mnemonic, string formula>
-    : NN_Op<mnemonic, [], /*customShape=*/0> {
+    : NN_Op<mnemonic, [DeclareOpInterfaceMethods<NN_GradientOpInterface, ["buildGradients"]>],
+            /*customShape=*/0> {
   let summary = formula # " along one axis";
   let description = [{
     Computes }] # formula # [{ along `axis` (negative counts from the end),

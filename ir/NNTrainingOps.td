@@ -134,6 +134,29 @@ def NN_ExtremumGradOp : NN_Op<"extremum_grad"> {
   let results = (outs NN_Tensor:$lhs_grad, NN_Tensor:$rhs_grad);
 }
 
+class NN_SoftmaxLikeGradOp<string mnemonic, string of, string formula>
+    : NN_Op<mnemonic, [], /*customShape=*/0> {
+  let summary = "gradient of nn." # of # " from its output";
+  let description = [{
+    From nn.}] # of # [{'s output y and its gradient dy, along `axis`:
+    dx = }] # formula # [{. A softmax that the loss follows is fused into
+    the loss instead (nn.softmax_cross_entropy).
+
+    Example:
+    ```mlir
+    %dx = nn.}] # mnemonic # [{ %y, %dy {axis = -1 : i64} : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$output, NN_Tensor:$output_grad, I64Attr:$axis);
+  let results = (outs NN_Tensor:$input_grad);
+  let verifier = [{ return ::kiln::nn::verifyAxis(*this, axis()); }];
+}
+
+def NN_SoftmaxGradOp : NN_SoftmaxLikeGradOp<"softmax_grad", "softmax",
+    "y (dy - sum(dy y))">;
+def NN_LogSoftmaxGradOp : NN_SoftmaxLikeGradOp<"log_softmax_grad",
+    "log_softmax", "dy - exp(y) sum(dy)">;
+
 def NN_ReluGradOp : NN_Op<"relu_grad"> {
   let summary = "gradient of nn.relu: output_grad where output > 0, else 0";
   let description = [{

@@ -403,6 +403,12 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return success();
       })
       .Case([&](nn::SliceOp s) { return lowerSlice(s); })
+      .Case([&](nn::SoftmaxGradOp g) {
+        return lowerSoftmaxGrad(g, g.axis(), cg::ReduceKind::SoftmaxGrad);
+      })
+      .Case([&](nn::LogSoftmaxGradOp g) {
+        return lowerSoftmaxGrad(g, g.axis(), cg::ReduceKind::LogSoftmaxGrad);
+      })
       .Case([&](nn::ExtremumGradOp g) { return lowerExtremumGrad(g); })
       .Case([&](nn::WeightPenaltyOp w) { return lowerWeightPenalty(w); })
       .Case([&](nn::WeightPenaltyGradOp w) {

@@ -308,6 +308,20 @@ LogicalResult Lowering::lowerSlice(nn::SliceOp op) {
   return success();
 }
 
+LogicalResult Lowering::lowerSoftmaxGrad(Operation *op, uint64_t axis,
+                                         cg::ReduceKind kind) {
+  Value y = op->getOperand(0), dy = op->getOperand(1), dx = op->getResult(0);
+  int64_t rank = planShape(y).size();
+  if (normalizeAxis(static_cast<int64_t>(axis), rank) != rank - 1)
+    return op->emitOpError("has a kernel for the last axis only");
+  std::string name = layerName(op);
+  std::string what = op->getName().stripDialect().str();
+  define(dx, name + "/" + what);
+  callValues(cg::KernelSpec::lastAxis(name, intShape(y), kind), {y, dy, dx},
+             name + ": " + what);
+  return success();
+}
+
 LogicalResult Lowering::lowerExtremumGrad(nn::ExtremumGradOp op) {
   // maximum: rhs chosen where rhs > lhs; minimum: where lhs > rhs (ties
   // to lhs). One kernel, both gradients.

@@ -142,6 +142,9 @@ private:
   LogicalResult lowerSlice(nn::SliceOp op);
   LogicalResult lowerWeightPenalty(nn::WeightPenaltyOp op);
   LogicalResult lowerExtremumGrad(nn::ExtremumGradOp op);
+  /// softmax_grad / log_softmax_grad along the last axis.
+  LogicalResult lowerSoftmaxGrad(Operation *op, uint64_t axis,
+                                 cg::ReduceKind kind);
   LogicalResult lowerWeightPenaltyGrad(nn::WeightPenaltyGradOp op);
   LogicalResult applyAssigns();
 

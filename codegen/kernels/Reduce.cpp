@@ -245,6 +245,30 @@ KernelPipeline buildSoftmax(const KernelSpec &s, const Schedule &sc) {
   return k;
 }
 
+/// Gradients of softmax and log_softmax from their output y and dy, per
+/// row: softmax dx = y (dy - sum(dy y)); log_softmax dx = dy - exp(y)
+/// sum(dy).
+KernelPipeline buildSoftmaxGrad(const KernelSpec &s, const Schedule &sc) {
+  std::vector<TensorArg> args = kernelArguments(s);
+  ImageParam y = makeInput(s, args[0]), dy = makeInput(s, args[1]);
+  Rows w = makeRows(s);
+  std::vector<Expr> row = w.rowArgs, all = exprs(w.vars);
+  bool isLog = s.reduce.kind == ReduceKind::LogSoftmaxGrad;
+  Func rowSum(s.name + (isLog ? "_sum_dy" : "_sum_dy_y"));
+  rowSum(row) = 0.0f;
+  rowSum(row) += isLog ? dy(at(w.rc, row)) : dy(at(w.rc, row)) * y(at(w.rc, row));
+  Func out(s.name);
+  if (isLog)
+    out(all) = dy(all) - exp(y(all)) * rowSum(row);
+  else
+    out(all) = y(all) * (dy(all) - rowSum(row));
+  scheduleRowwise(out, w, s, sc, {rowSum}, {});
+  KernelPipeline k;
+  k.inputs = {y, dy};
+  k.outputs = {out};
+  return k;
+}
+
 /// The per-sample losses of item 3.
 KernelPipeline buildLoss(const KernelSpec &s, const Schedule &sc) {
   std::vector<TensorArg> args = kernelArguments(s);
@@ -384,6 +408,9 @@ KernelPipeline buildReduce(const KernelSpec &s, const Schedule &sc) {
   case ReduceKind::Softmax:
   case ReduceKind::LogSoftmax:
     return buildSoftmax(s, sc);
+  case ReduceKind::SoftmaxGrad:
+  case ReduceKind::LogSoftmaxGrad:
+    return buildSoftmaxGrad(s, sc);
   case ReduceKind::SoftmaxCrossEntropy:
   case ReduceKind::SoftmaxCrossEntropyGrad:
     return buildSoftmaxCrossEntropy(s, sc);

@@ -1,7 +1,8 @@
 //===- Elementwise.cpp - Binary elementwise ops: broadcasting -------------===//
 //
 // Unary elementwise ops, softmax and dropout keep their operand's type (the
-// interface's default). Binary ops broadcast as NumPy does: trailing axes
+// interface's default); the gradients of the binary ops and of softmax and
+// log_softmax (a softmax the loss follows is fused into it instead). Binary ops broadcast as NumPy does: trailing axes
 // aligned, a size of 1 stretches, `?` is kept unless the other side knows.
 //
 //===----------------------------------------------------------------------===//
@@ -148,6 +149,27 @@ LogicalResult MaximumOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
 LogicalResult MinimumOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                         SmallVectorImpl<Value> &operandGrads) {
   return extremumGradient(*this, b, "minimum", grads[0], operandGrads);
+}
+
+LogicalResult SoftmaxOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  auto g = createInferred<SoftmaxGradOp>(b, getLoc(), 1, output(), grads[0],
+                                         axisAttr());
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.input_grad());
+  return success();
+}
+
+LogicalResult
+LogSoftmaxOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                             SmallVectorImpl<Value> &operandGrads) {
+  auto g = createInferred<LogSoftmaxGradOp>(b, getLoc(), 1, output(),
+                                            grads[0], axisAttr());
+  if (!g)
+    return failure();
+  operandGrads.push_back(g.input_grad());
+  return success();
 }
 
 LogicalResult kiln::nn::buildActivationGradient(

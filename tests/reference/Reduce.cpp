@@ -68,6 +68,25 @@ std::vector<Tensor> reduce(const KernelSpec &s, int n,
   int C = s.shape.back();
   size_t rows = in[0].size() / C;
   size_t perSample = rows / n;
+  if (kind == ReduceKind::SoftmaxGrad || kind == ReduceKind::LogSoftmaxGrad) {
+    // From y and dy, per row: y (dy - <dy, y>) or dy - exp(y) sum(dy).
+    const Tensor &y = in[0], &dy = in[1];
+    Tensor dx(y.size());
+    for (size_t r = 0; r < rows; ++r) {
+      double acc = 0;
+      for (int c = 0; c < C; ++c)
+        acc += kind == ReduceKind::SoftmaxGrad
+                   ? double(dy[r * C + c]) * y[r * C + c]
+                   : double(dy[r * C + c]);
+      for (int c = 0; c < C; ++c) {
+        size_t i = r * C + c;
+        dx[i] = float(kind == ReduceKind::SoftmaxGrad
+                          ? y[i] * (dy[i] - acc)
+                          : dy[i] - std::exp(double(y[i])) * acc);
+      }
+    }
+    return {dx};
+  }
   const Tensor &x = in[0];
   Tensor out(kind == ReduceKind::Softmax || kind == ReduceKind::LogSoftmax ||
                      kind == ReduceKind::SoftmaxCrossEntropyGrad

@@ -297,3 +297,15 @@ func @bad_extremum_grad(%a: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8
   %da, %db = nn.extremum_grad %a, %a, %dy {kind = "mean"} : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>)
   return %db : tensor<?x8xf32>
 }
+
+// -----
+
+// Tests that the gradients of softmax and log_softmax round-trip.
+// CHECK-LABEL: func @softmax_grads
+// CHECK: nn.softmax_grad %{{.*}}, %{{.*}} {axis = -1 : i64} : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+// CHECK: nn.log_softmax_grad %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+func @softmax_grads(%y: tensor<?x10xf32>, %dy: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %a = nn.softmax_grad %y, %dy {axis = -1 : i64} : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+  %b = nn.log_softmax_grad %y, %a {axis = 1 : i64} : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+  return %b : tensor<?x10xf32>
+}

@@ -88,8 +88,8 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
   func @forward(%x: tensor<?x2x2x1xf32>) -> tensor<?x16xf32> {
     %w = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<1x1x1x1xf32>
     %c = nn.conv2d %x, %w {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x2x2x1xf32>, tensor<1x1x1x1xf32>) -> tensor<?x2x2x1xf32>
-    // expected-error @+1 {{'nn.log_softmax' op has no gradient (kiln cannot train through it yet)}}
-    %m = nn.log_softmax %c {axis = -1 : i64} : (tensor<?x2x2x1xf32>) -> tensor<?x2x2x1xf32>
+    // expected-error @+1 {{'nn.reduce_max' op has no gradient (kiln cannot train through it yet)}}
+    %m = nn.reduce_max %c {axes = [3], keepdims = true} : (tensor<?x2x2x1xf32>) -> tensor<?x2x2x1xf32>
     %p = nn.zero_padding2d %m {padding = [1, 1, 1, 1]} : (tensor<?x2x2x1xf32>) -> tensor<?x4x4x1xf32>
     %f = nn.flatten %p : (tensor<?x4x4x1xf32>) -> tensor<?x16xf32>
     %s = nn.softmax %f {axis = -1 : i64} : (tensor<?x16xf32>) -> tensor<?x16xf32>
@@ -246,6 +246,24 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
     %m = nn.maximum %z, %x : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
     %n = nn.minimum %m, %z : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
     %s = nn.softmax %n {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    return %s : tensor<?x3xf32>
+  }
+}
+
+// -----
+
+// Tests that a softmax the loss does not follow, and a log_softmax,
+// differentiate from their outputs.
+// CHECK-LABEL: func @train_step
+// CHECK: nn.log_softmax_grad %{{.*}}, %{{.*}} {axis = -1 : i64}
+// CHECK: nn.softmax_grad %{{.*}}, %{{.*}} {axis = -1 : i64}
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<3x3xf32>
+    %z = nn.dense %x, %w : (tensor<?x3xf32>, tensor<3x3xf32>) -> tensor<?x3xf32>
+    %a = nn.softmax %z {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    %l = nn.log_softmax %a {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    %s = nn.softmax %l {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
     return %s : tensor<?x3xf32>
   }
 }

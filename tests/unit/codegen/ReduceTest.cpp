@@ -1,7 +1,8 @@
 //===- ReduceTest.cpp - Reductions, softmax, losses vs reference ----------===//
 //
 // Tests that reduce_sum/mean/max (with keepdims, over the batch in chunks,
-// global pooling), softmax/log_softmax, the four Keras losses and the fused
+// global pooling), softmax/log_softmax and their gradients (also against
+// finite differences of the reference softmax), the four Keras losses and the fused
 // softmax cross-entropy (loss, correct flag with ties, gradient) match the
 // reference on awkward shapes, and that the batch sum gives the same bits
 // with and without threads.
@@ -86,6 +87,41 @@ TEST(Softmax, SoftmaxAndLogSoftmax) {
                          reference::reduce(s, batch, in)[0]),
                 kTolerance)
           << s.signature();
+    }
+}
+
+TEST(Softmax, GradientsMatchReferenceAndFiniteDifferences) {
+  for (auto [fwdKind, kind] :
+       {std::pair{ReduceKind::Softmax, ReduceKind::SoftmaxGrad},
+        std::pair{ReduceKind::LogSoftmax, ReduceKind::LogSoftmaxGrad}})
+    for (auto [shape, batch] :
+         {std::pair<std::vector<int>, int>{{-1, 10}, 7}, {{-1, 3, 33}, 2}}) {
+      KernelSpec fwd = KernelSpec::lastAxis("sm", shape, fwdKind);
+      KernelSpec s = KernelSpec::lastAxis("sm_grad", shape, kind);
+      size_t n = numElements(shape, batch);
+      Tensor x = randomTensor(n, 8, -3.f, 3.f), dy = randomTensor(n, 9);
+      Tensor y = reference::reduce(fwd, batch, {x})[0];
+      Tensor got = runKernel(s, batch, {y, dy})[0];
+      EXPECT_LE(relError(got, reference::reduce(s, batch, {y, dy})[0]),
+                kTolerance)
+          << s.signature();
+      // d/dx of sum(dy * f(x)), central differences in double steps.
+      Tensor fd(n);
+      const float eps = 1e-2f;
+      for (size_t i = 0; i < n; ++i) {
+        float keep = x[i];
+        double l[2];
+        for (int k = 0; k < 2; ++k) {
+          x[i] = keep + (k ? -eps : eps);
+          Tensor yy = reference::reduce(fwd, batch, {x})[0];
+          l[k] = 0;
+          for (size_t j = 0; j < n; ++j)
+            l[k] += double(yy[j]) * dy[j];
+        }
+        x[i] = keep;
+        fd[i] = float((l[0] - l[1]) / (2 * eps));
+      }
+      EXPECT_LE(relError(got, fd), 2e-3) << s.signature();
     }
 }
 

@@ -7,7 +7,8 @@
 // flatten and reshape, add of a value used twice, dropout at rate 0 and the
 // fused softmax + categorical cross-entropy; average pooling (valid and
 // same), global average and max pooling, concatenation, zero padding,
-// subtract, multiply, maximum and minimum; and Keras's L1/L2/L1L2 weight regularizers, whose
+// subtract, multiply, maximum and minimum, softmax and log_softmax inside
+// the model; and Keras's L1/L2/L1L2 weight regularizers, whose
 // penalty is part of the evaluation loss differentiated here.
 //
 // nn-build-train-step runs with SGD at learning rate 1 (momentum 0), so one
@@ -544,6 +545,22 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
                 1e-5)
         << "batch " << n;
   }
+}
+
+TEST(Gradient, SoftmaxAndLogSoftmaxInsideTheModel) {
+  // A softmax the loss does not follow, and a log_softmax, differentiate
+  // from their outputs (the last softmax is fused into the loss).
+  checkModel("grad_softmax_inside", std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(6,)),
+    layers.Dense(5),
+    layers.Activation("softmax"),
+    layers.Dense(4),
+    layers.Activation("log_softmax"),
+    layers.Dense(3, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py");
 }
 
 TEST(Gradient, AdamFirstStepMatchesKeras) {
