@@ -1,7 +1,7 @@
 //===- KernelLibrary.cpp - Compiled kernels, cached on disk ---------------===//
 //
-// 1. Key each kernel: FNV-1a of (codegen version, Halide version, target,
-//    symbol, spec signature, schedule JSON).
+// 1. Key each kernel: FNV-1a of (codegen version and a hash of codegen's
+//    sources, Halide version, target, symbol, spec signature, schedule JSON).
 // 2. Compile the missing objects (and the runtime object) into the cache.
 // 3. Link all objects into lib-<hash of keys>.so unless it exists.
 // 4. dlopen it with RTLD_DEEPBIND, so that its Halide runtime binds to
@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
+#include "CodegenHash.h" // generated: KILN_CODEGEN_HASH
 #include "codegen/KernelCompiler.h"
 #include "runtime/exec/HalideErrors.h"
 
@@ -33,8 +34,10 @@ using kiln::runtime::makeError;
 
 namespace kiln {
 
-/// Bump when generated code changes for the same spec and schedule.
-static const char *kCodegenVersion = "kiln-codegen-2";
+/// Part of every kernel's key: bump when code generation changes outside
+/// codegen's own sources (the lowering's specs, this file's compile flags).
+/// Edits to the kernels and schedules change KILN_CODEGEN_HASH instead.
+static const char *kCodegenVersion = "kiln-codegen-3|" KILN_CODEGEN_HASH;
 
 std::string kernelCacheDir() {
   if (const char *d = std::getenv("KILN_CACHE_DIR"); d && *d)
