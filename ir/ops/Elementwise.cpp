@@ -63,54 +63,83 @@ LogicalResult ReluOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   return success();
 }
 
-LogicalResult AddOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
-                                    SmallVectorImpl<Value> &operandGrads) {
-  if (lhs().getType() != rhs().getType())
-    return emitOpError("gradient of a broadcasting add is not supported yet");
-  operandGrads.push_back(grads[0]);
-  operandGrads.push_back(grads[0]);
+
+/// Sums `g` (the binary op's output shape) down to `operand`'s shape, the
+/// broadcasts the kernels have: the same shape, a scalar [] (all axes
+/// summed) or a vector [C] along the last axis (all axes but the last).
+/// Null, with an error at `op`, for any other broadcast. A constant
+/// operand gets no gradient (null, no error).
+static FailureOr<Value> sumToOperand(Operation *op, OpBuilder &b, Value g,
+                                     Value operand) {
+  if (operand.getDefiningOp<ConstantOp>())
+    return Value();
+  auto from = g.getType().cast<RankedTensorType>();
+  auto to = operand.getType().cast<RankedTensorType>();
+  if (from == to)
+    return g;
+  SmallVector<int64_t, 4> axes;
+  if (to.getRank() == 0) {
+    // empty axes: every axis
+  } else if (to.getRank() == 1 && from.getRank() >= 1 &&
+             to.getShape()[0] == from.getShape().back() &&
+             to.getShape()[0] != kDynamic) {
+    for (int64_t i = 0; i + 1 < from.getRank(); ++i)
+      axes.push_back(i);
+  } else {
+    op->emitOpError("gradient of a broadcasting ")
+        << op->getName().stripDialect() << " from "
+        << formatShape(to.getShape()) << " to "
+        << formatShape(from.getShape()) << " is not supported yet";
+    return failure();
+  }
+  auto sum = createInferred<ReduceSumOp>(b, op->getLoc(), 1, g,
+                                         b.getI64ArrayAttr(axes),
+                                         b.getBoolAttr(false));
+  if (!sum)
+    return failure();
+  return sum.output();
+}
+
+/// Pushes the gradients `dl` and `dr` (output-shaped) of both operands,
+/// summed down to each operand's shape.
+static LogicalResult pushBinaryGrads(Operation *op, OpBuilder &b, Value dl,
+                                     Value dr,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  for (auto [g, operand] : {std::pair{dl, op->getOperand(0)},
+                            std::pair{dr, op->getOperand(1)}}) {
+    FailureOr<Value> s = sumToOperand(op, b, g, operand);
+    if (failed(s))
+      return failure();
+    operandGrads.push_back(*s);
+  }
   return success();
 }
 
-/// The gradients of sub, mul and div, for operands of one shape (a
-/// broadcasting operand would need its gradient summed back).
-static LogicalResult sameShapes(Operation *op) {
-  if (op->getOperand(0).getType() != op->getOperand(1).getType())
-    return op->emitOpError("gradient of a broadcasting ")
-           << op->getName().stripDialect() << " is not supported yet";
-  return success();
+LogicalResult AddOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  return pushBinaryGrads(*this, b, grads[0], grads[0], operandGrads);
 }
 
 LogicalResult SubOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                     SmallVectorImpl<Value> &operandGrads) {
-  if (failed(sameShapes(*this)))
-    return failure();
   auto neg = createInferred<NegOp>(b, getLoc(), 1, grads[0]);
   if (!neg)
     return failure();
-  operandGrads.push_back(grads[0]);
-  operandGrads.push_back(neg.output());
-  return success();
+  return pushBinaryGrads(*this, b, grads[0], neg.output(), operandGrads);
 }
 
 LogicalResult MulOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                     SmallVectorImpl<Value> &operandGrads) {
-  if (failed(sameShapes(*this)))
-    return failure();
   auto dl = createInferred<MulOp>(b, getLoc(), 1, grads[0], rhs());
   auto dr = createInferred<MulOp>(b, getLoc(), 1, grads[0], lhs());
   if (!dl || !dr)
     return failure();
-  operandGrads.push_back(dl.output());
-  operandGrads.push_back(dr.output());
-  return success();
+  return pushBinaryGrads(*this, b, dl.output(), dr.output(), operandGrads);
 }
 
 LogicalResult DivOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                     SmallVectorImpl<Value> &operandGrads) {
   // d(l/r)/dl = 1/r; d(l/r)/dr = -(l/r)/r: dl = g/r, dr = -(g/r)(l/r).
-  if (failed(sameShapes(*this)))
-    return failure();
   auto dl = createInferred<DivOp>(b, getLoc(), 1, grads[0], rhs());
   if (!dl)
     return failure();
@@ -120,8 +149,14 @@ LogicalResult DivOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   auto dr = createInferred<NegOp>(b, getLoc(), 1, prod.output());
   if (!dr)
     return failure();
-  operandGrads.push_back(dl.output());
-  operandGrads.push_back(dr.output());
+  return pushBinaryGrads(*this, b, dl.output(), dr.output(), operandGrads);
+}
+
+/// maximum and minimum need operands of one shape.
+static LogicalResult sameShapes(Operation *op) {
+  if (op->getOperand(0).getType() != op->getOperand(1).getType())
+    return op->emitOpError("gradient of a broadcasting ")
+           << op->getName().stripDialect() << " is not supported yet";
   return success();
 }
 

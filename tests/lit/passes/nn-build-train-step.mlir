@@ -267,3 +267,35 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
     return %s : tensor<?x3xf32>
   }
 }
+
+// -----
+
+// Tests that a vector broadcast onto an image gets its gradient summed over
+// the broadcast axes, and a constant operand gets none.
+// CHECK-LABEL: func @train_step
+// CHECK: nn.reduce_sum %{{.*}} {axes = [0, 1, 2], keepdims = false} : (tensor<?x2x2x3xf32>) -> tensor<3xf32>
+// CHECK: nn.adam_update
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x2x2x3xf32>) -> tensor<?x12xf32> {
+    %v = nn.weight "v/bias" {initializer = "zeros"} : tensor<3xf32>
+    %a = nn.add %x, %v : (tensor<?x2x2x3xf32>, tensor<3xf32>) -> tensor<?x2x2x3xf32>
+    %two = nn.constant {value = dense<2.0> : tensor<f32>} : tensor<f32>
+    %m = nn.mul %a, %two : (tensor<?x2x2x3xf32>, tensor<f32>) -> tensor<?x2x2x3xf32>
+    %f = nn.flatten %m : (tensor<?x2x2x3xf32>) -> tensor<?x12xf32>
+    %s = nn.softmax %f {axis = -1 : i64} : (tensor<?x12xf32>) -> tensor<?x12xf32>
+    return %s : tensor<?x12xf32>
+  }
+}
+
+// -----
+
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "adam"}} {
+  func @forward(%x: tensor<?x2x2x3xf32>) -> tensor<?x12xf32> {
+    %v = nn.weight "v/bias" {initializer = "zeros"} : tensor<2x1x3xf32>
+    // expected-error @+1 {{'nn.add' op gradient of a broadcasting add from (2, 1, 3) to (?, 2, 2, 3) is not supported yet}}
+    %a = nn.add %x, %v : (tensor<?x2x2x3xf32>, tensor<2x1x3xf32>) -> tensor<?x2x2x3xf32>
+    %f = nn.flatten %a : (tensor<?x2x2x3xf32>) -> tensor<?x12xf32>
+    %s = nn.softmax %f {axis = -1 : i64} : (tensor<?x12xf32>) -> tensor<?x12xf32>
+    return %s : tensor<?x12xf32>
+  }
+}

@@ -7,7 +7,8 @@
 // flatten and reshape, add of a value used twice, dropout at rate 0 and the
 // fused softmax + categorical cross-entropy; average pooling (valid and
 // same), global average and max pooling, concatenation, zero padding,
-// subtract, multiply, maximum and minimum, softmax and log_softmax inside
+// subtract, multiply, maximum and minimum, add/sub/mul/div broadcasting a
+// vector or a scalar, softmax and log_softmax inside
 // the model; and Keras's L1/L2/L1L2 weight regularizers, whose
 // penalty is part of the evaluation loss differentiated here.
 //
@@ -59,13 +60,14 @@ bool isOptimizerState(const std::string &name) {
   return false;
 }
 
-/// Builds `script` for training with the pass `options`; the weights are
-/// the initial ones with biases drawn from U(-0.2, 0.2) instead of zeros.
+/// Builds `script` (a Keras script, or nn IR with `ext` ".mlir") for
+/// training with the pass `options`; the weights are the initial ones with
+/// biases drawn from U(-0.2, 0.2) instead of zeros.
 Trainable build(const std::string &name, const std::string &script,
-                const std::string &options) {
+                const std::string &options, const std::string &ext = ".py") {
   useTestKernelCache();
   Trainable t;
-  t.model = load(writeTemp(name + ".py", script));
+  t.model = load(writeTemp(name + ext, script));
   EXPECT_TRUE(t.model) << name;
   if (!t.model)
     return t;
@@ -299,8 +301,8 @@ std::map<std::string, WeightCheck> checkGradients(PlanModel &pm,
 
 /// Runs the whole check on `script`.
 void checkModel(const std::string &name, const std::string &script,
-                int64_t n = 4) {
-  Trainable t = build(name, script, "optimizer=sgd learning-rate=1");
+                int64_t n = 4, const std::string &ext = ".py") {
+  Trainable t = build(name, script, "optimizer=sgd learning-rate=1", ext);
   ASSERT_TRUE(t.pm);
   Data data = randomData(*t.pm, n, 8);
   Values g = sgdGradient(*t.pm, data);
@@ -489,6 +491,34 @@ outputs = layers.Dense(3, activation="softmax")(x)
 model = keras.Model(inputs=inputs, outputs=outputs)
 model.compile(loss="categorical_crossentropy", optimizer="sgd")
 )py");
+}
+
+TEST(Gradient, BroadcastingAddSubMulDivOfWeights) {
+  // nn IR (no Keras layer broadcasts): a [4] vector and [] scalars
+  // broadcast onto (N, 3, 3, 4); their gradients are sums over the
+  // broadcast axes.
+  checkModel("grad_broadcast", R"mlir(
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "sgd"}} {
+  func @forward(%x: tensor<?x3x3x2xf32>) -> tensor<?x3xf32> {
+    %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<1x1x2x4xf32>
+    %c = nn.conv2d %x, %k {strides = [1, 1], padding = "valid", dilation = [1, 1]} : (tensor<?x3x3x2xf32>, tensor<1x1x2x4xf32>) -> tensor<?x3x3x4xf32>
+    %v = nn.weight "v/bias" {initializer = "zeros"} : tensor<4xf32>
+    %a = nn.add %c, %v : (tensor<?x3x3x4xf32>, tensor<4xf32>) -> tensor<?x3x3x4xf32>
+    %s = nn.weight "s/bias" {initializer = "zeros"} : tensor<f32>
+    %d = nn.sub %s, %a : (tensor<f32>, tensor<?x3x3x4xf32>) -> tensor<?x3x3x4xf32>
+    %q = nn.weight "q/scale" {initializer = "ones"} : tensor<4xf32>
+    %m = nn.mul %q, %d : (tensor<4xf32>, tensor<?x3x3x4xf32>) -> tensor<?x3x3x4xf32>
+    %r = nn.weight "r/scale" {initializer = "ones"} : tensor<f32>
+    %e = nn.div %m, %r : (tensor<?x3x3x4xf32>, tensor<f32>) -> tensor<?x3x3x4xf32>
+    %f = nn.flatten %e : (tensor<?x3x3x4xf32>) -> tensor<?x36xf32>
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<36x3xf32>
+    %z = nn.dense %f, %w : (tensor<?x36xf32>, tensor<36x3xf32>) -> tensor<?x3xf32>
+    %o = nn.softmax %z {axis = -1 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    return %o : tensor<?x3xf32>
+  }
+}
+)mlir",
+             4, ".mlir");
 }
 
 TEST(Gradient, WeightRegularizersAddTheirPenalty) {
