@@ -49,6 +49,7 @@ Value LayerEmitter::weight(StringRef suffix, ArrayRef<int64_t> shape,
                            const KerasObject &init,
                            const std::optional<KerasObject> &regularizer,
                            bool trainable) {
+  trainable = trainable && !frozen;
   auto type = RankedTensorType::get(shape, b.getF32Type());
   std::string name = layerName + "/" + suffix.str();
   auto op = b.create<nn::WeightOp>(loc, type, b.getStringAttr(name),

@@ -56,6 +56,9 @@ public:
   mlir::Location loc;
   const LayerArgs &args;
   std::string layerName;
+  /// The layer was built with trainable=False: every weight it creates is
+  /// non-trainable.
+  bool frozen = false;
   int64_t trainableParams = 0;
   int64_t nonTrainableParams = 0;
 

@@ -144,7 +144,13 @@ bool Builder::buildLayer(size_t index) {
   auto args = LayerArgs::resolve(layer, def->signature, diag);
   if (!args)
     return false;
+  // Keras's trainable=False freezes a layer: none of its weights is updated
+  // (and a frozen BatchNormalization normalises with its moving statistics).
+  std::optional<bool> trainable = args->getBool("trainable");
+  if (!trainable)
+    return false;
   LayerEmitter emitter(b, locate(layer.loc, layer.name), *args, layer.name);
+  emitter.frozen = !*trainable;
   SmallVector<Value, 1> results;
   if (!def->lower(emitter, inputs, results) || diag.failed)
     return false;

@@ -395,6 +395,13 @@ def NN_BatchNormOp : NN_Op<"batch_norm", [AttrSizedOperandSegments,
                        Optional<NN_Tensor>:$beta, I64Attr:$axis,
                        F64Attr:$epsilon, F64Attr:$momentum);
   let results = (outs NN_Tensor:$output);
+  let extraClassDeclaration = [{
+    /// The gradient of the inference form (fixed statistics, a frozen
+    /// layer): ir/ops/Normalization.cpp.
+    ::mlir::LogicalResult buildInferenceGradients(
+        ::mlir::OpBuilder &b, ::mlir::Value dy,
+        ::llvm::SmallVectorImpl<::mlir::Value> &operandGrads);
+  }];
   let assemblyFormat = [{
     $input `,` $moving_mean `,` $moving_variance (`gamma` $gamma^)? (`beta` $beta^)?
     attr-dict `:` functional-type(operands, results)

@@ -311,6 +311,15 @@ LogicalResult BuildTrainStepPass::trainBatchNorm(BatchNormOp bn) {
   if (!meanW || !varW || static_cast<int64_t>(bn.axis()) != rank - 1)
     return bn.emitOpError("trains only with moving statistics held in "
                           "weights and normalising the last axis");
+  // Keras runs a frozen BatchNormalization (trainable=False: its gamma and
+  // beta are non-trainable) in inference mode: the moving statistics
+  // normalise, and they are not updated.
+  auto frozen = [](Value v) {
+    auto w = v ? v.getDefiningOp<WeightOp>() : WeightOp();
+    return w && !w.isTrainable();
+  };
+  if (frozen(bn.gamma()) || frozen(bn.beta()))
+    return success();
   OpBuilder b(bn);
   Location loc = bn.getLoc();
   auto moments = createInferred<MomentsOp>(b, loc, 2, bn.input());

@@ -73,17 +73,60 @@ LogicalResult BatchNormGradOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   return success();
 }
 
+/// The inference form (a frozen layer: fixed statistics, gamma and beta not
+/// trained) is affine in x: dx = dy * gamma / sqrt(variance + epsilon).
+LogicalResult BatchNormOp::buildInferenceGradients(
+    OpBuilder &b, Value dy, SmallVectorImpl<Value> &operandGrads) {
+  auto trainable = [](Value v) {
+    auto w = v ? v.getDefiningOp<WeightOp>() : WeightOp();
+    return v && (!w || w.isTrainable());
+  };
+  if (trainable(gamma()) || trainable(beta()))
+    return emitOpError("with fixed statistics differentiates only a frozen "
+                       "layer (gamma and beta non-trainable weights)");
+  Location loc = getLoc();
+  auto scalar = RankedTensorType::get({}, b.getF32Type());
+  Value eps = b.create<ConstantOp>(
+                   loc, scalar,
+                   DenseElementsAttr::get(
+                       scalar, static_cast<float>(epsilon().convertToDouble())))
+                  .output();
+  auto shifted = createInferred<AddOp>(b, loc, 1, moving_variance(), eps);
+  if (!shifted)
+    return failure();
+  auto deviation = createInferred<SqrtOp>(b, loc, 1, shifted.output());
+  if (!deviation)
+    return failure();
+  Value scale = deviation.output();
+  if (gamma()) {
+    auto s = createInferred<DivOp>(b, loc, 1, gamma(), scale);
+    if (!s)
+      return failure();
+    scale = s.output();
+    auto dx = createInferred<MulOp>(b, loc, 1, dy, scale);
+    if (!dx)
+      return failure();
+    operandGrads.push_back(dx.output());
+  } else {
+    auto dx = createInferred<DivOp>(b, loc, 1, dy, scale);
+    if (!dx)
+      return failure();
+    operandGrads.push_back(dx.output());
+  }
+  operandGrads.append(getNumOperands() - 1, nullptr);
+  return success();
+}
+
 LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                           SmallVectorImpl<Value> &operandGrads) {
-  // Only the training form (statistics from nn.moments of this input) is
-  // differentiated; frozen moving statistics would need the other formula.
-  auto moments = moving_mean().getDefiningOp<MomentsOp>();
   int64_t rank = input().getType().cast<RankedTensorType>().getRank();
-  if (!moments || moments.input() != input() ||
-      moving_variance() != moments.variance() ||
-      static_cast<int64_t>(axis()) != rank - 1)
-    return emitOpError("gradient needs the batch's statistics on the last "
-                       "axis (a training step)");
+  if (static_cast<int64_t>(axis()) != rank - 1)
+    return emitOpError("gradient needs the channels on the last axis");
+  auto moments = moving_mean().getDefiningOp<MomentsOp>();
+  bool training = moments && moments.input() == input() &&
+                  moving_variance() == moments.variance();
+  if (!training)
+    return buildInferenceGradients(b, grads[0], operandGrads);
   Value gamma = this->gamma();
   if (!gamma) {
     int64_t c = input().getType().cast<RankedTensorType>().getShape().back();

@@ -173,6 +173,39 @@ module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = 
 
 // -----
 
+// Tests that a frozen batch normalisation (Keras trainable=False: gamma and
+// beta non-trainable) keeps its moving statistics, updates nothing and passes
+// dy * gamma / sqrt(variance + epsilon) back.
+// CHECK-LABEL: func @train_step
+// CHECK-NOT: nn.moments
+// CHECK-NOT: nn.assign "fbn/moving
+// CHECK: nn.batch_norm %{{.*}}, %[[M:.*]], %[[V:.*]] gamma %[[G:.*]] beta
+// CHECK: %[[EPS:.*]] = nn.constant {value = dense<1.000000e-03> : tensor<f32>}
+// CHECK: %[[VE:.*]] = nn.add %[[V]], %[[EPS]]
+// CHECK: %[[SD:.*]] = nn.sqrt %[[VE]]
+// CHECK: %[[SCALE:.*]] = nn.div %[[G]], %[[SD]]
+// CHECK: nn.mul %{{.*}}, %[[SCALE]] : (tensor<?x4x4x2xf32>, tensor<2xf32>) -> tensor<?x4x4x2xf32>
+// CHECK-NOT: nn.assign "fbn/
+// CHECK-LABEL: func @eval_step
+module attributes {nn.compile = {loss = "categorical_crossentropy", optimizer = "sgd"}} {
+  func @forward(%x: tensor<?x4x4x2xf32>) -> tensor<?x2xf32> {
+    %k = nn.weight "c/kernel" {initializer = "glorot_uniform"} : tensor<1x1x2x2xf32>
+    %c = nn.conv2d %x, %k {dilation = [1, 1], padding = "valid", strides = [1, 1]} : (tensor<?x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<?x4x4x2xf32>
+    %g = nn.weight "fbn/gamma" {initializer = "ones", trainable = false} : tensor<2xf32>
+    %b = nn.weight "fbn/beta" {initializer = "zeros", trainable = false} : tensor<2xf32>
+    %m = nn.weight "fbn/moving_mean" {initializer = "zeros", trainable = false} : tensor<2xf32>
+    %v = nn.weight "fbn/moving_variance" {initializer = "ones", trainable = false} : tensor<2xf32>
+    %n = nn.batch_norm %c, %m, %v gamma %g beta %b {axis = 3 : i64, epsilon = 1.000000e-03 : f64, momentum = 9.900000e-01 : f64} : (tensor<?x4x4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x4x4x2xf32>
+    %f = nn.flatten %n : (tensor<?x4x4x2xf32>) -> tensor<?x32xf32>
+    %w = nn.weight "d/kernel" {initializer = "glorot_uniform"} : tensor<32x2xf32>
+    %z = nn.dense %f, %w : (tensor<?x32xf32>, tensor<32x2xf32>) -> tensor<?x2xf32>
+    %s = nn.softmax %z {axis = -1 : i64} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+    return %s : tensor<?x2xf32>
+  }
+}
+
+// -----
+
 // Tests that sparse categorical cross-entropy trains like the categorical
 // one (the loop gives it one-hot targets).
 // CHECK-LABEL: func @train_step

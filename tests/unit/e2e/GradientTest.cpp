@@ -409,6 +409,57 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
   gTrainingModeLoss = false;
 }
 
+TEST(Gradient, FrozenLayersPassGradientsAndKeepTheirWeights) {
+  // Keras's trainable=False: a frozen BatchNormalization normalises with its
+  // moving statistics and updates nothing, a frozen Dense keeps its weights,
+  // and the gradient still flows through both to the trainable layers.
+  const std::string script = std::string(kHeader) + R"py(
+model = keras.Sequential([
+    keras.Input(shape=(6, 6, 2)),
+    layers.Conv2D(4, 3),
+    layers.BatchNormalization(trainable=False),
+    layers.Activation("tanh"),
+    layers.Flatten(),
+    layers.Dense(5, activation="tanh", trainable=False, name="frozen_dense"),
+    layers.Dense(3, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+)py";
+  Trainable t = build("grad_frozen", script, "optimizer=sgd learning-rate=1");
+  ASSERT_TRUE(t.pm);
+  Data data = randomData(*t.pm, 4, 8);
+  Values before = allValues(*t.pm);
+  Values g = sgdGradient(*t.pm, data);
+  Values trained;
+  int frozen = 0;
+  for (auto &[name, v] : g) {
+    if (name.rfind("batch_normalization/", 0) == 0 ||
+        name.rfind("frozen_dense/", 0) == 0) {
+      ++frozen;
+      for (float x : v)
+        ASSERT_EQ(x, 0.0f) << name << " changed";
+    } else {
+      trained[name] = v;
+    }
+  }
+  EXPECT_EQ(frozen, 4); // gamma, beta, kernel, bias
+  EXPECT_EQ(trained.size(), 4u);
+  // sgdGradient restored the weights; the moving statistics never moved.
+  runtime::StepResult r;
+  ASSERT_TRUE(t.pm->trainStep(data.batch(), 0, r).ok());
+  Values after = allValues(*t.pm);
+  for (const char *stat : {"batch_normalization/moving_mean",
+                           "batch_normalization/moving_variance"})
+    EXPECT_EQ(after.at(stat), before.at(stat)) << stat;
+  restore(*t.pm, before);
+  for (auto &[wname, c] : checkGradients(*t.pm, data, trained)) {
+    SCOPED_TRACE(wname);
+    EXPECT_EQ(c.bad, 0) << c.bad << " of " << c.sampled
+                        << " elements differ; first " << c.firstBad;
+    EXPECT_GT(c.maxFd, 1e-3);
+  }
+}
+
 TEST(Gradient, MeanSquaredErrorOnALinearOutput) {
   // mean_squared_error on the raw outputs of a dense layer.
   checkModel("grad_mse", std::string(kHeader) + R"py(
