@@ -103,4 +103,19 @@ std::string describeOptions(const std::vector<OptionSpec> &specs) {
   return out;
 }
 
+std::optional<double> parseDuration(const std::string &s) {
+  if (s.empty())
+    return std::nullopt;
+  char *end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  std::string unit(end);
+  double scale = unit.empty() || unit == "s" ? 1
+                 : unit == "m"               ? 60
+                 : unit == "h"               ? 3600
+                                             : -1;
+  if (end == s.c_str() || scale < 0 || v < 0)
+    return std::nullopt;
+  return v * scale;
+}
+
 } // namespace kiln

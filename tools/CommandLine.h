@@ -42,6 +42,10 @@ private:
   std::map<std::string, std::string> values;
 };
 
+/// A duration option's value: "10m", "90s", "1h", "2.5m" or plain seconds;
+/// nullopt when malformed or negative.
+std::optional<double> parseDuration(const std::string &s);
+
 /// "  --weights W   the weights file\n..." for a command's help.
 std::string describeOptions(const std::vector<OptionSpec> &specs);
 

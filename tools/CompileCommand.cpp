@@ -20,6 +20,7 @@
 #include "ir/NNDialect.h"
 #include "runtime/exec/Checkpoint.h"
 #include "tools/Commands.h"
+#include "tools/TempDir.h"
 #include "tools/ModelLoader.h"
 #include "tools/ModelSource.h"
 #include "tools/TrainingSetup.h"
@@ -284,17 +285,11 @@ int compileModel(const CommandLine &cl, std::string *cachedOut) {
   src.withMain = emit == "exe";
 
   std::string source = generateModelSource(src);
-  std::string work = (fs::temp_directory_path() / "kiln-compile-XXXXXX").string();
-  if (!mkdtemp(work.data()))
+  TempDir scratch("kiln-compile");
+  const std::string &work = scratch.path();
+  if (work.empty())
     return fail("cannot create a temporary folder in " +
                 fs::temp_directory_path().string());
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{work};
   {
     std::ofstream f(work + "/model.cpp");
     f << source;

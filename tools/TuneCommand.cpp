@@ -38,22 +38,6 @@ void onInterrupt(int) {
   std::signal(SIGINT, SIG_DFL); // a second Ctrl-C ends the process
 }
 
-/// "10m", "90s", "1h", "2.5m" or plain seconds.
-std::optional<double> parseDuration(const std::string &s) {
-  if (s.empty())
-    return std::nullopt;
-  char *end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  std::string unit(end);
-  double scale = unit.empty() || unit == "s" ? 1
-                 : unit == "m"               ? 60
-                 : unit == "h"               ? 3600
-                                             : -1;
-  if (end == s.c_str() || scale < 0 || v < 0)
-    return std::nullopt;
-  return v * scale;
-}
-
 std::string clock(double s) {
   char buf[32];
   int t = static_cast<int>(s + 0.5);

@@ -26,6 +26,7 @@
 #include "codegen/tune/ScheduleDB.h"
 #include "codegen/tune/Tuner.h"
 #include "tools/Commands.h"
+#include "tools/TempDir.h"
 #include "tools/ModelLoader.h"
 #include "tools/TrainingSetup.h"
 
@@ -114,19 +115,6 @@ int runLogged(const std::vector<std::string> &argv, const std::string &log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::optional<double> seconds(const std::string &s) {
-  char *end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  std::string unit(end);
-  double scale = unit.empty() || unit == "s" ? 1
-                 : unit == "m"               ? 60
-                 : unit == "h"               ? 3600
-                                             : -1;
-  if (s.empty() || end == s.c_str() || scale < 0 || v < 0)
-    return std::nullopt;
-  return v * scale;
-}
-
 } // namespace
 
 std::optional<int> tuneGpuTarget(const CommandLine &cl) {
@@ -144,7 +132,7 @@ std::optional<int> tuneGpuTarget(const CommandLine &cl) {
     return fail("kiln tune --target " + targetName +
                 " times whole training steps; --inference is not supported "
                 "for GPU targets");
-  auto budget = seconds(cl.get("--budget", "10m"));
+  auto budget = parseDuration(cl.get("--budget", "10m"));
   if (!budget)
     return fail("--budget: expected a duration such as 90s, 10m or 1h, not '" +
                 cl.get("--budget") + "'");
@@ -176,17 +164,11 @@ std::optional<int> tuneGpuTarget(const CommandLine &cl) {
   for (const Command &c : commands())
     if (c.name == "compile")
       compile = &c;
-  std::string work =
-      (fs::temp_directory_path() / "kiln-tune-gpu-XXXXXX").string();
-  if (!mkdtemp(work.data()))
-    return fail("cannot create a temporary folder");
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{work};
+  TempDir scratch("kiln-tune-gpu");
+  const std::string &work = scratch.path();
+  if (work.empty())
+    return fail("cannot create a temporary folder in " +
+                fs::temp_directory_path().string());
 
   std::fprintf(stderr,
                "tune --target %s: whole training steps (batch %lld) timed in "
