@@ -16,6 +16,22 @@ namespace kiln::nn {
 FailureOr<bool> readWindowPadding(Operation *op, StringRef padding);
 }
 
+/// A loss's gradient with respect to its first operand (logits or
+/// predictions) is its *_grad op of the same two operands; the targets get
+/// none. nn-build-train-step seeds it as the batch mean of the per-sample
+/// loss (see its description).
+template <typename GradOp>
+static LogicalResult lossGradient(Operation *loss, OpBuilder &b,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  auto g = createInferred<GradOp>(b, loss->getLoc(), 1, loss->getOperand(0),
+                                  loss->getOperand(1));
+  if (!g)
+    return failure();
+  operandGrads.push_back(g->getResult(0));
+  operandGrads.push_back(nullptr);
+  return success();
+}
+
 /// The window attributes the two conv gradients share with conv2d: a pair
 /// (the input size or the kernel size), strides, dilation, padding.
 template <typename OpTy>
@@ -163,15 +179,7 @@ LogicalResult ConstantOp::inferResultTypes(SmallVectorImpl<Type> &types) {
 LogicalResult SoftmaxCrossEntropyOp::buildGradients(
     OpBuilder &b, ArrayRef<Value> resultGrads,
     SmallVectorImpl<Value> &operandGrads) {
-  // The loss's gradient is seeded by the training step as the batch mean;
-  // the accuracy flag has none.
-  auto g = createInferred<SoftmaxCrossEntropyGradOp>(b, getLoc(), 1, logits(),
-                                                     targets());
-  if (!g)
-    return failure();
-  operandGrads.push_back(g.logits_grad());
-  operandGrads.push_back(nullptr);
-  return success();
+  return lossGradient<SoftmaxCrossEntropyGradOp>(*this, b, operandGrads);
 }
 
 /// Optimizer updates: every operand but the last scalar-free ones has the
@@ -286,31 +294,16 @@ CategoricalAccuracyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   return success();
 }
 
-// The loss ops' gradients are those of the batch mean of their per-sample
-// loss: nn-build-train-step seeds them so (see its description).
-
 LogicalResult SigmoidCrossEntropyOp::buildGradients(
     OpBuilder &b, ArrayRef<Value> resultGrads,
     SmallVectorImpl<Value> &operandGrads) {
-  auto g = createInferred<SigmoidCrossEntropyGradOp>(b, getLoc(), 1, logits(),
-                                                     targets());
-  if (!g)
-    return failure();
-  operandGrads.push_back(g.logits_grad());
-  operandGrads.push_back(nullptr);
-  return success();
+  return lossGradient<SigmoidCrossEntropyGradOp>(*this, b, operandGrads);
 }
 
 LogicalResult MeanSquaredErrorOp::buildGradients(
     OpBuilder &b, ArrayRef<Value> resultGrads,
     SmallVectorImpl<Value> &operandGrads) {
-  auto g = createInferred<MeanSquaredErrorGradOp>(b, getLoc(), 1,
-                                                  predictions(), targets());
-  if (!g)
-    return failure();
-  operandGrads.push_back(g.predictions_grad());
-  operandGrads.push_back(nullptr);
-  return success();
+  return lossGradient<MeanSquaredErrorGradOp>(*this, b, operandGrads);
 }
 
 LogicalResult WeightPenaltyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
