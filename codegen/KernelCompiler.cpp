@@ -258,7 +258,9 @@ KernelPipeline buildKernel(const KernelSpec &spec, const Schedule &schedule,
     k = kernels::buildDense(spec, schedule);
     break;
   case KernelFamily::Conv2DBackpropInput:
-    k = kernels::buildConv2DBackpropInput(spec, schedule);
+    k = kernels::buildConv2DBackpropInput(
+        spec, schedule,
+        schedule.autoscheduler.empty() && !isGpuTarget(target));
     break;
   case KernelFamily::Conv2DBackpropFilter:
     k = kernels::buildConv2DBackpropFilter(spec, schedule);

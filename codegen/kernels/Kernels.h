@@ -15,7 +15,10 @@ namespace kiln::codegen::kernels {
 KernelPipeline buildConv2D(const KernelSpec &, const Schedule &);
 KernelPipeline buildPool2D(const KernelSpec &, const Schedule &);
 KernelPipeline buildDense(const KernelSpec &, const Schedule &);
-KernelPipeline buildConv2DBackpropInput(const KernelSpec &, const Schedule &);
+/// skipZeroRows: skip the kernel rows that read only zeros (ConvBackward.cpp
+/// banner); for the family's own CPU schedule only.
+KernelPipeline buildConv2DBackpropInput(const KernelSpec &, const Schedule &,
+                                        bool skipZeroRows);
 KernelPipeline buildConv2DBackpropFilter(const KernelSpec &, const Schedule &);
 KernelPipeline buildConv2DBackpropBias(const KernelSpec &, const Schedule &);
 KernelPipeline buildMaxPool2DGrad(const KernelSpec &, const Schedule &);

@@ -25,6 +25,10 @@ const ConvCase kCases[] = {
     {"k3_d2_same", 8, 9, 3, convAttrs(3, 6, 1, S, 2), 1},
     {"k5_s2_valid", 12, 11, 20, convAttrs(5, 24, 2, V), 7},
     {"k1_s1_valid", 5, 4, 17, convAttrs(1, 10, 1, V), 7},
+    // Stride above the kernel size and a 5-row kernel over 7 rows: the
+    // input gradient's per-row kernel-row bounds at their extremes.
+    {"k2_s3_valid", 8, 7, 3, convAttrs(2, 5, 3, V), 2},
+    {"k5_s3_same", 7, 8, 3, convAttrs(5, 4, 3, S), 2},
 };
 
 class ConvBackward : public ::testing::TestWithParam<ConvCase> {};
