@@ -34,6 +34,24 @@ using namespace Halide;
 
 namespace kiln::codegen::kernels {
 
+namespace {
+
+/// Both pool gradients sum, for each input, over the windows that cover it
+/// (`rc`): computed per channel tile `co` of `out`, the tile in vector
+/// registers, the few windows unrolled.
+void scheduleWindowSum(Func acc, Func out, Var co, RDom rc, Var c, Var x,
+                       Var y, Var n, int vec) {
+  acc.compute_at(out, co).vectorize(c, vec).unroll(c);
+  acc.update()
+      .reorder(c, rc.x, rc.y, x, y, n)
+      .vectorize(c, vec)
+      .unroll(c)
+      .unroll(rc.x)
+      .unroll(rc.y);
+}
+
+} // namespace
+
 MaxPoolGrad defineMaxPoolGrad(const std::string &prefix, int height,
                               int width, const PoolAttrs &a, Func in,
                               Func dy) {
@@ -105,13 +123,7 @@ Var scheduleMaxPoolGrad(MaxPoolGrad &g, int channels, const PoolAttrs &a,
     out.reorder(ci, co, x, y, n);
   }
   out.vectorize(ci, vec).unroll(ci);
-  acc.compute_at(out, co).vectorize(c, vec).unroll(c);
-  acc.update()
-      .reorder(c, rc.x, rc.y, x, y, n)
-      .vectorize(c, vec)
-      .unroll(c)
-      .unroll(rc.x)
-      .unroll(rc.y);
+  scheduleWindowSum(acc, out, co, rc, c, x, y, n, vec);
   // Disjoint windows (stride >= pool): each output tile's one window is
   // searched where the tile is computed (from L1, no argmax buffer):
   // seed's first pool gradient with relu, batch 128, one thread, 1.06 ms
@@ -178,13 +190,7 @@ KernelPipeline buildAvgPool2DGrad(const KernelSpec &s, const Schedule &sc) {
       .reorder(ci, co, x, y, n)
       .vectorize(ci, vec)
       .unroll(ci);
-  acc.compute_at(out, co).vectorize(c, vec).unroll(c);
-  acc.update()
-      .reorder(c, rc.x, rc.y, x, y, n)
-      .vectorize(c, vec)
-      .unroll(c)
-      .unroll(rc.x)
-      .unroll(rc.y);
+  scheduleWindowSum(acc, out, co, rc, c, x, y, n, vec);
   if (sc.parallel == "n" || sc.parallel == "ny")
     out.parallel(n);
   if (sc.parallel == "y" || sc.parallel == "ny")

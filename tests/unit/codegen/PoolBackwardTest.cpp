@@ -23,6 +23,30 @@ const Padding V = Padding::Valid, S = Padding::Same;
 
 class MaxPoolGrad : public ::testing::TestWithParam<PoolCase> {};
 
+/// Central differences of sum(pool(x) * g) with respect to each element of
+/// x, by the reference forward pool `fwd`.
+Tensor inputFiniteDifferences(const KernelSpec &fwd, int batch, Tensor &x,
+                              const Tensor &g, float eps) {
+  auto loss = [&]() {
+    Tensor y = reference::pool2d(fwd, batch, x);
+    double l = 0;
+    for (size_t i = 0; i < y.size(); ++i)
+      l += double(y[i]) * g[i];
+    return l;
+  };
+  Tensor fd(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    float keep = x[i];
+    x[i] = keep + eps;
+    double up = loss();
+    x[i] = keep - eps;
+    double down = loss();
+    x[i] = keep;
+    fd[i] = float((up - down) / (2 * eps));
+  }
+  return fd;
+}
+
 KernelSpec gradSpec(const PoolCase &p) {
   return KernelSpec::pool2d(p.name, KernelFamily::MaxPool2DGrad, p.h, p.w,
                             p.c, p.attrs);
@@ -79,24 +103,7 @@ TEST(MaxPoolGradFiniteDifferences, MatchesForwardReference) {
   for (size_t i = 0; i < x.size(); ++i)
     x[i] = 0.01f * float((i * 37) % x.size());
   Tensor g = randomTensor(reference::pool2d(fwd, batch, x).size(), 5);
-  auto loss = [&]() {
-    Tensor y = reference::pool2d(fwd, batch, x);
-    double l = 0;
-    for (size_t i = 0; i < y.size(); ++i)
-      l += double(y[i]) * g[i];
-    return l;
-  };
-  const float eps = 1e-3f;
-  Tensor fd(x.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    float keep = x[i];
-    x[i] = keep + eps;
-    double up = loss();
-    x[i] = keep - eps;
-    double down = loss();
-    x[i] = keep;
-    fd[i] = float((up - down) / (2 * eps));
-  }
+  Tensor fd = inputFiniteDifferences(fwd, batch, x, g, 1e-3f);
   EXPECT_LE(relError(runKernel(grad, batch, {x, g})[0], fd), 1e-3);
 }
 
@@ -143,24 +150,7 @@ TEST(AvgPoolGradFiniteDifferences, MatchesForwardReference) {
     fwd.pool.backward = false;
     Tensor x = randomTensor(size_t(batch) * 5 * 6 * 3, 4);
     Tensor g = randomTensor(reference::pool2d(fwd, batch, x).size(), 5);
-    auto loss = [&]() {
-      Tensor y = reference::pool2d(fwd, batch, x);
-      double l = 0;
-      for (size_t i = 0; i < y.size(); ++i)
-        l += double(y[i]) * g[i];
-      return l;
-    };
-    const float eps = 1e-2f;
-    Tensor fd(x.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-      float keep = x[i];
-      x[i] = keep + eps;
-      double up = loss();
-      x[i] = keep - eps;
-      double down = loss();
-      x[i] = keep;
-      fd[i] = float((up - down) / (2 * eps));
-    }
+    Tensor fd = inputFiniteDifferences(fwd, batch, x, g, 1e-2f);
     EXPECT_LE(relError(runKernel(grad, batch, {g})[0], fd), 1e-3)
         << (pad == S ? "same" : "valid");
   }
