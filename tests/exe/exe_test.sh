@@ -15,7 +15,7 @@ cd "$work" || exit 1
 die() { echo "FAIL: $*" >&2; exit 1; }
 need_mnist() {
   if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-    echo "SKIPPED: MNIST not found in $data (run scripts/fetch-mnist)"
+    echo "SKIPPED (needs MNIST): MNIST not found in $data (run scripts/fetch-mnist)"
     exit 77
   fi
 }

@@ -30,7 +30,7 @@ def mnist_present():
     folder = os.path.join(root, "mnist")
     missing = [f for f in FILES if not os.path.isfile(os.path.join(folder, f))]
     if missing:
-        print(f"SKIP: MNIST is not in {folder} (missing {', '.join(missing)}); "
+        print(f"SKIPPED (needs MNIST): MNIST is not in {folder} (missing {', '.join(missing)}); "
               "run scripts/fetch-mnist")
         return False
     return True

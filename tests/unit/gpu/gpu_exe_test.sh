@@ -21,24 +21,34 @@ step=$1 kiln=$2 src=$3 work=$4
 data=${KILN_DATA_DIR:-$HOME/.cache/kiln/data}/mnist
 mkdir -p "$work" && cd "$work" || exit 1
 die() { echo "FAIL: $*" >&2; exit 1; }
+# Skips say what they need in one form, which scripts/test counts:
+# "SKIPPED (needs X): why". Only a GPU's presence or absence is a real
+# absence; the rest is scripts/setup's job.
+need_mnist() {
+  if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+    echo "SKIPPED (needs MNIST): MNIST not found in $data (run scripts/fetch-mnist)"; exit 77; fi
+}
+need_opencl() {
+  if ! ls /etc/OpenCL/vendors/*.icd > /dev/null 2>&1; then
+    echo "SKIPPED (needs PoCL): no OpenCL platform (scripts/setup installs pocl-opencl-icd)"; exit 77; fi
+}
 seed=$src/examples/mnist_convnet.py
 case $step in
 cuda)
+  need_mnist
   "$kiln" compile "$seed" -o mnist_cuda --target host-cuda 2> compile.txt || die "compile: $(cat compile.txt)"
   if ldd mnist_cuda | grep -Ei 'llvm|mlir|halide|libcuda'; then die "links LLVM, Halide or libcuda"; fi
   ulimit -c 0
   ./mnist_cuda train --limit 64 --epochs 1 > out.txt 2> err.txt
   rc=$?
-  if [ $rc -eq 0 ]; then echo "SKIPPED: a CUDA device answered"; exit 77; fi
+  if [ $rc -eq 0 ]; then echo "SKIPPED (needs no GPU): a CUDA device answered"; exit 77; fi
   [ $rc -eq 1 ] || die "exit status $rc, expected 1: $(cat err.txt)"
   grep -q "^error: no CUDA device or driver was found" err.txt || die "message: $(cat err.txt)"
   echo "ok: $(cat err.txt)"
   ;;
 opencl)
-  if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-    echo "SKIPPED: MNIST not found in $data"; exit 77; fi
-  if ! ls /etc/OpenCL/vendors/*.icd > /dev/null 2>&1; then
-    echo "SKIPPED: no OpenCL platform (scripts/setup installs PoCL)"; exit 77; fi
+  need_mnist
+  need_opencl
   "$kiln" compile "$seed" -o mnist_ocl --target host-opencl 2> c1.txt || die "compile opencl: $(cat c1.txt)"
   "$kiln" compile "$seed" -o mnist_cpu 2> c2.txt || die "compile host: $(cat c2.txt)"
   args=(train --limit 600 --epochs 1)
@@ -52,10 +62,8 @@ opencl)
   echo "ok: OpenCL test loss $a, CPU $b"
   ;;
 train_opencl)
-  if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-    echo "SKIPPED: MNIST not found in $data"; exit 77; fi
-  if ! ls /etc/OpenCL/vendors/*.icd > /dev/null 2>&1; then
-    echo "SKIPPED: no OpenCL platform (scripts/setup installs PoCL)"; exit 77; fi
+  need_mnist
+  need_opencl
   args=(train "$seed" --limit 600 --epochs 1)
   "$kiln" "${args[@]}" --target host-opencl > ocl.txt 2> ocl-err.txt || die "opencl train: $(cat ocl.txt ocl-err.txt)"
   grep -q '^running: .*/exe/.* train ' ocl-err.txt || die "no 'running:' line: $(cat ocl-err.txt)"
@@ -133,7 +141,7 @@ open('x.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + h
     local name=$1; shift
     "$@" > out.txt 2> err.txt
     local rc=$?
-    if [ $rc -eq 0 ]; then echo "SKIPPED: a CUDA device answered ($name)"; exit 77; fi
+    if [ $rc -eq 0 ]; then echo "SKIPPED (needs no GPU): a CUDA device answered ($name)"; exit 77; fi
     [ $rc -eq 1 ] || die "$name: exit status $rc, expected 1: $(cat err.txt)"
     grep -q "^error: .*CUDA device or driver was found" err.txt || die "$name: message: $(cat err.txt)"
     echo "ok ($name): $(grep '^error' err.txt)"
@@ -146,10 +154,8 @@ open('x.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + h
   echo "ok (junk target): $(cat err.txt)"
   ;;
 tune_opencl)
-  if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-    echo "SKIPPED: MNIST not found in $data"; exit 77; fi
-  if ! ls /etc/OpenCL/vendors/*.icd > /dev/null 2>&1; then
-    echo "SKIPPED: no OpenCL platform (scripts/setup installs PoCL)"; exit 77; fi
+  need_mnist
+  need_opencl
   # Two candidates at least (the default, then one tile), timed in child
   # executables; the database gets the winner only if it beat the default.
   "$kiln" tune "$seed" --target host-opencl --budget 30s --batch-size 32 --db db.json > out.txt 2> err.txt \

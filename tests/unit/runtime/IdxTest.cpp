@@ -198,7 +198,7 @@ TEST(Dataset, ReportsProblems) {
 TEST(Dataset, RealFashionMnist) {
   const std::string folder = "/usr/share/datasets/fashion-mnist";
   if (!std::filesystem::exists(folder + "/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)";
+    GTEST_SKIP() << "SKIPPED (needs Fashion-MNIST): not installed (apt-get install dataset-fashion-mnist)";
   Expected<ImageDataset> ds = loadMnistStyleDataset(folder);
   ASSERT_OK(ds);
   EXPECT_EQ(ds->train.images.describe(), "uint8[60000, 28, 28, 1]");
@@ -222,7 +222,7 @@ TEST(Dataset, FetchedMnist) {
   std::string folder = dataDir ? std::string(dataDir) + "/mnist"
                                : std::string(home ? home : "/nonexistent") + "/.cache/kiln/data/mnist";
   if (!std::filesystem::exists(folder + "/t10k-labels-idx1-ubyte"))
-    GTEST_SKIP() << "MNIST is not in " << folder << " (run scripts/fetch-mnist)";
+    GTEST_SKIP() << "SKIPPED (needs MNIST): MNIST is not in " << folder << " (run scripts/fetch-mnist)";
   Expected<ImageDataset> ds = loadMnistStyleDataset(folder);
   ASSERT_OK(ds);
   EXPECT_EQ(ds->train.images.describe(), "uint8[60000, 28, 28, 1]");

@@ -200,7 +200,7 @@ TEST(TrainingDataSpec, DefaultMnistDirFollowsKilnDataDir) {
 TEST(TrainingDataSpec, DebianFashionMnist) {
   DataSpecOptions o;
   if (!fs::is_directory(o.fashionMnistDir))
-    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    GTEST_SKIP() << "SKIPPED (needs Fashion-MNIST): dataset-fashion-mnist is not installed";
   o.limit = 100;
   Expected<TrainTestData> d = loadDataSpec("fashion_mnist", o);
   ASSERT_TRUE(d.ok()) << d.message();
