@@ -57,7 +57,7 @@ namespace {
 /// the build's lib dir).
 std::vector<std::string> runtimeLibraries() {
   return {KILN_LIB_EXEMAIN, KILN_LIB_EXE, KILN_LIB_EXEC, KILN_LIB_TRAINER,
-          KILN_LIB_RUNTIME};
+          KILN_LIB_RUNTIME, KILN_LIB_SUPPORT};
 }
 
 double secondsSince(std::chrono::steady_clock::time_point t) {

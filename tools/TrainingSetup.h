@@ -11,7 +11,7 @@
 #define KILN_TOOLS_TRAININGSETUP_H
 
 #include "codegen/ir/LowerToKernels.h"
-#include "tools/CommandLine.h"
+#include "runtime/support/CommandLine.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/SourceMgr.h"

@@ -14,7 +14,7 @@
 #include "runtime/exec/HalideErrors.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/train/TrainingData.h"
-#include "tools/CommandLine.h"
+#include "runtime/support/CommandLine.h"
 
 #include <cstdio>
 #include <iostream>
