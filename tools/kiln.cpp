@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/Commands.h"
+#include "runtime/ByteIO.h"
 #include "runtime/support/Signals.h"
 
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/raw_ostream.h"
 
 #ifndef KILN_VERSION
@@ -28,14 +28,10 @@ int writeOutput(const std::string &path, const std::string &text) {
     llvm::outs() << text;
     return 0;
   }
-  if (auto err = llvm::writeFileAtomically(path + ".tmp%%%%%%", path, text)) {
-    std::string msg;
-    llvm::raw_string_ostream os(msg);
-    os << err;
-    llvm::consumeError(std::move(err));
-    return fail("cannot write '" + path + "': " + os.str());
-  }
-  return 0;
+  // runtime's writer names the cause (Permission denied, File too large),
+  // where llvm::writeFileAtomically says only "atomic_write_error".
+  runtime::Status s = runtime::writeFileAtomic(path, text.data(), text.size());
+  return s.ok() ? 0 : fail(s.message());
 }
 
 const std::vector<Command> &commands() {
