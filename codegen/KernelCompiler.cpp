@@ -24,6 +24,8 @@
 #include "codegen/kernels/Kernels.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <mutex>
 #include <unistd.h>
@@ -415,16 +417,46 @@ template <typename F> static std::string guarded(F &&f) {
   return "";
 }
 
+/// Writes object code compiled in memory to `path`. Halide's own file
+/// output goes through an LLVM stream that aborts the process on a write
+/// error (a full disk, a file-size limit), leaving a torn file; this one
+/// reports the error and removes what it wrote.
+static std::string writeObject(const Buffer<uint8_t> &code,
+                               const std::string &path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return "cannot create '" + path + "': " + std::strerror(errno);
+  const uint8_t *data = code.data();
+  size_t left = code.size_in_bytes();
+  std::string err;
+  while (left > 0 && err.empty()) {
+    ssize_t put = ::write(fd, data, left);
+    if (put < 0 && errno != EINTR)
+      err = "cannot write '" + path + "': " + std::strerror(errno);
+    else if (put > 0)
+      data += put, left -= static_cast<size_t>(put);
+  }
+  if (::close(fd) != 0 && err.empty())
+    err = "cannot write '" + path + "': " + std::strerror(errno);
+  if (!err.empty())
+    ::unlink(path.c_str());
+  return err;
+}
+
 std::string compileKernelToObject(const KernelSpec &spec,
                                   const Schedule &schedule,
                                   const Target &target,
                                   const std::string &fnName,
                                   const std::string &objectPath) {
-  return guarded([&] {
+  Buffer<uint8_t> code;
+  std::string err = guarded([&] {
     KernelPipeline k = buildKernel(spec, schedule, target);
-    k.pipeline.compile_to_object(objectPath, k.arguments(), fnName,
-                                 target.with_feature(Target::NoRuntime));
+    code = k.pipeline
+               .compile_to_module(k.arguments(), fnName,
+                                  target.with_feature(Target::NoRuntime))
+               .compile_to_buffer();
   });
+  return err.empty() ? writeObject(code, objectPath) : err;
 }
 
 std::string compileKernelToStaticLibrary(const KernelSpec &spec,
@@ -442,10 +474,15 @@ std::string compileKernelToStaticLibrary(const KernelSpec &spec,
 
 std::string compileRuntime(const Target &target,
                            const std::string &objectPath) {
-  return guarded([&] {
-    compile_standalone_runtime(objectPath,
-                               target.without_feature(Target::NoRuntime));
+  // As compile_standalone_runtime builds it: an empty module whose target
+  // includes the runtime, compiled in memory (see writeObject).
+  Buffer<uint8_t> code;
+  std::string err = guarded([&] {
+    code = Module("standalone_runtime", target.without_feature(Target::NoRuntime)
+                                            .without_feature(Target::JIT))
+               .compile_to_buffer();
   });
+  return err.empty() ? writeObject(code, objectPath) : err;
 }
 
 std::string dumpKernelStmt(const KernelSpec &spec, const Schedule &schedule,

@@ -2,7 +2,8 @@
 //
 // The two Keras readers. Each takes one buffer of an llvm::SourceMgr and
 // returns the model it describes, or reports the first error (file:line:col,
-// the source line and a caret, via SourceMgr::PrintMessage on `errs`) and
+// a short excerpt of the source line and a caret, via printSourceMessage
+// of frontend/Diagnostics.h on `errs`) and
 // returns std::nullopt. Neither crashes, aborts or hangs on any input.
 //
 //===----------------------------------------------------------------------===//

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/LayerArgs.h"
+#include "frontend/Diagnostics.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -16,7 +17,7 @@ void LayerDiag::error(llvm::SMLoc loc, const std::string &msg) {
   if (failed)
     return;  // Report the first error only: later ones are usually echoes.
   failed = true;
-  sm.PrintMessage(errs, loc, llvm::SourceMgr::DK_Error, context + msg);
+  printSourceMessage(sm, errs, loc, llvm::SourceMgr::DK_Error, context + msg);
 }
 
 /// Keyword arguments every Keras layer takes (Layer.__init__'s **kwargs),

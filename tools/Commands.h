@@ -7,7 +7,7 @@
 #ifndef KILN_TOOLS_COMMANDS_H
 #define KILN_TOOLS_COMMANDS_H
 
-#include "tools/CommandLine.h"
+#include "runtime/support/CommandLine.h"
 
 #include <optional>
 #include <string>

@@ -57,7 +57,7 @@ namespace {
 /// the build's lib dir).
 std::vector<std::string> runtimeLibraries() {
   return {KILN_LIB_EXEMAIN, KILN_LIB_EXE, KILN_LIB_EXEC, KILN_LIB_TRAINER,
-          KILN_LIB_RUNTIME};
+          KILN_LIB_RUNTIME, KILN_LIB_SUPPORT};
 }
 
 double secondsSince(std::chrono::steady_clock::time_point t) {
@@ -351,15 +351,26 @@ int compileModel(const CommandLine &cl, std::string *cachedOut) {
     std::string stem = header.stem().string();
     if (stem.rfind("lib", 0) == 0)
       header.replace_filename(stem.substr(3) + ".h");
-    fs::copy_file(KILN_EXE_SOURCE_DIR "/runtime/exe/kiln_model.h", header,
+    // Copied to a temporary name and renamed, as every output is.
+    std::string headerTmp = header.string() + ".tmp" + std::to_string(getpid());
+    fs::copy_file(KILN_EXE_SOURCE_DIR "/runtime/exe/kiln_model.h", headerTmp,
                   fs::copy_options::overwrite_existing, ec);
-    if (ec)
+    if (!ec)
+      fs::rename(headerTmp, header, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::remove(headerTmp, ignored);
+      fs::remove(tmp, ignored);
       return fail("cannot write '" + header.string() + "': " + ec.message());
+    }
     std::fprintf(stderr, "wrote %s (C API)\n", header.c_str());
   }
   fs::rename(tmp, out, ec);
-  if (ec)
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
     return fail("cannot write '" + out + "': " + ec.message());
+  }
   std::fprintf(stderr, "wrote %s (%s bytes) in %.1f s\n", out.c_str(),
                withCommas(int64_t(fs::file_size(out))).c_str(),
                secondsSince(start));

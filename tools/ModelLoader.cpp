@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/ModelLoader.h"
+#include "tools/DiagnosticPrinter.h"
 #include "frontend/Frontends.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
@@ -38,7 +39,7 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
   llvm::StringRef ext = llvm::sys::path::extension(path);
 
   if (ext == ".mlir") {
-    SourceMgrDiagnosticHandler handler(sm, &ctx, errs);
+    DiagnosticPrinter handler(sm, &ctx, errs);
     OwningOpRef<ModuleOp> module = parseSourceFile(sm, &ctx);
     if (!module)
       return std::nullopt;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
+#include "tools/DiagnosticPrinter.h"
 #include "codegen/ir/LowerToKernels.h"
 #include "codegen/tune/ScheduleDB.h"
 #include "runtime/Npy.h"
@@ -72,7 +73,7 @@ int runRun(const CommandLine &cl) {
   auto func = model->built.module->lookupSymbol<mlir::FuncOp>("forward");
   if (!func)
     return fail("the model has no @forward function");
-  mlir::SourceMgrDiagnosticHandler handler(sm, &ctx, llvm::errs());
+  DiagnosticPrinter handler(sm, &ctx, llvm::errs());
   auto program = lowerToKernels(func);
   if (!program)
     return 1;

@@ -1,6 +1,8 @@
 //===- TrainingSetup.cpp - Model -> training plans, shared by tools -------===//
 #include "tools/TrainingSetup.h"
+#include "tools/DiagnosticPrinter.h"
 #include "tools/Weights.h"
+#include "tools/Commands.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 #include "runtime/exec/Checkpoint.h"
@@ -64,13 +66,37 @@ private:
   IRDump &dump_;
 };
 
+/// --print-ir-after-failure FILE: the module as the failing pass left it,
+/// written to FILE (never to the terminal: errors stay short).
+class FailureIRPrinter : public PassManager::IRPrinterConfig {
+public:
+  explicit FailureIRPrinter(std::string path)
+      : IRPrinterConfig(/*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false,
+                        /*printAfterOnlyOnFailure=*/true),
+        path_(std::move(path)) {}
+
+  void printAfterIfEnabled(Pass *pass, Operation *op,
+                           PrintCallbackFn print) override {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    print(os);
+    if (writeOutput(path_, os.str()) == 0)
+      llvm::errs() << "note: the IR after the failed pass is in '" << path_
+                   << "'\n";
+  }
+
+private:
+  std::string path_;
+};
+
 } // namespace
 
 std::optional<TrainingPrograms>
 buildTrainingPrograms(const CommandLine &cl, ModuleOp module,
                       llvm::SourceMgr &sm, uint64_t seed, IRDump *dump) {
   MLIRContext &ctx = *module.getContext();
-  SourceMgrDiagnosticHandler handler(sm, &ctx, llvm::errs());
+  DiagnosticPrinter handler(sm, &ctx, llvm::errs());
   std::string error;
   auto lr = cl.getFloat("--learning-rate", -1, error);
   if (!lr) {
@@ -98,6 +124,10 @@ buildTrainingPrograms(const CommandLine &cl, ModuleOp module,
     }
     ctx.disableMultithreading();
     pm.enableIRPrinting(std::make_unique<FileIRPrinter>(*dump));
+  } else if (cl.has("--print-ir-after-failure")) {
+    ctx.disableMultithreading();
+    pm.enableIRPrinting(
+        std::make_unique<FailureIRPrinter>(cl.get("--print-ir-after-failure")));
   }
   if (failed(pm.run(module)))
     return std::nullopt;

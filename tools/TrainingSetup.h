@@ -11,7 +11,7 @@
 #define KILN_TOOLS_TRAININGSETUP_H
 
 #include "codegen/ir/LowerToKernels.h"
-#include "tools/CommandLine.h"
+#include "runtime/support/CommandLine.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/SourceMgr.h"
@@ -51,8 +51,10 @@ struct IRDump {
 /// Runs nn-build-train-step (options from --optimizer, --learning-rate and
 /// `seed`) on `module` and lowers the three functions. (The one place where
 /// buildKernelPipeline belongs once it handles @train_step.) Errors are printed
-/// (located where there is a source) and nullopt returned. With `dump`, the
-/// IR before the first pass and after every pass goes to files.
+/// (located where there is a source, short: tools/DiagnosticPrinter.h) and
+/// nullopt returned. With `dump`, the IR before the first pass and after
+/// every pass goes to files; otherwise with --print-ir-after-failure FILE,
+/// the IR a failing pass left goes to FILE.
 std::optional<TrainingPrograms>
 buildTrainingPrograms(const CommandLine &cl, mlir::ModuleOp module,
                       llvm::SourceMgr &sm, uint64_t seed, IRDump *dump = nullptr);

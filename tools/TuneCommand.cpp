@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/LowerToKernels.h"
+#include "tools/DiagnosticPrinter.h"
 #include "codegen/tune/Search.h"
 #include "codegen/tune/Tuner.h"
 #include "passes/Passes.h"
@@ -124,7 +125,7 @@ int runTune(const CommandLine &cl) {
   if (*batch < 1)
     return fail("--batch-size must be at least 1");
 
-  mlir::SourceMgrDiagnosticHandler handler(sm, &ctx, llvm::errs());
+  DiagnosticPrinter handler(sm, &ctx, llvm::errs());
   std::optional<KernelProgram> program;
   if (training) {
     mlir::PassManager pm(&ctx);

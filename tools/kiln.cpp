@@ -7,8 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/Commands.h"
+#include "runtime/ByteIO.h"
+#include "runtime/support/Signals.h"
 
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/raw_ostream.h"
 
 #ifndef KILN_VERSION
@@ -27,14 +28,10 @@ int writeOutput(const std::string &path, const std::string &text) {
     llvm::outs() << text;
     return 0;
   }
-  if (auto err = llvm::writeFileAtomically(path + ".tmp%%%%%%", path, text)) {
-    std::string msg;
-    llvm::raw_string_ostream os(msg);
-    os << err;
-    llvm::consumeError(std::move(err));
-    return fail("cannot write '" + path + "': " + os.str());
-  }
-  return 0;
+  // runtime's writer names the cause (Permission denied, File too large),
+  // where llvm::writeFileAtomically says only "atomic_write_error".
+  runtime::Status s = runtime::writeFileAtomic(path, text.data(), text.size());
+  return s.ok() ? 0 : fail(s.message());
 }
 
 const std::vector<Command> &commands() {
@@ -81,7 +78,8 @@ const std::vector<Command> &commands() {
         {"--plot", true, "draw loss and accuracy curves (SVG)"},
         {"--limit", true, "use only the first N samples of each split"},
         {"--schedules", true, "tuned schedules (default ~/.cache/kiln/schedules.json if present)"},
-        {"--target", true, "Halide target (default host)"}},
+        {"--target", true, "Halide target (default host)"},
+        {"--print-ir-after-failure", true, "write the IR to FILE when a pass fails"}},
        runTrain},
       {"evaluate", "evaluate MODEL --weights W [--data ...]",
        "print the test loss and accuracy of trained weights",
@@ -90,7 +88,8 @@ const std::vector<Command> &commands() {
         {"--batch-size", true, "batch size (default 128)"},
         {"--limit", true, "use only the first N samples"},
         {"--schedules", true, "tuned schedules (default ~/.cache/kiln/schedules.json if present)"},
-        {"--target", true, "Halide target (default host)"}},
+        {"--target", true, "Halide target (default host)"},
+        {"--print-ir-after-failure", true, "write the IR to FILE when a pass fails"}},
        runEvaluate},
       {"tune", "tune MODEL [--budget 10m] [--db schedules.json] [--report]",
        "search kernel schedules for this machine; compilers reuse them",
@@ -114,6 +113,7 @@ const std::vector<Command> &commands() {
         {"--target", true, "Halide target (default host)"},
         {"--schedules", true, "tuned schedules (kiln tune's database)"},
         {"--dump-ir", true, "write the IR after every pass, plans, kernels' .stmt and .s"},
+        {"--print-ir-after-failure", true, "write the IR to FILE when a pass fails"},
         {"--stats", false, "print kernels, arena bytes, weight bytes, FLOPs per step"},
         {"--seed", true, "the default of train's --seed (weights, shuffling, dropout masks; default 0)"},
         {"--optimizer", true, "adam, sgd or rmsprop (default: the script's)"},
@@ -144,6 +144,7 @@ static std::string usage() {
 
 int main(int argc, char **argv) {
   using namespace kiln;
+  reportFileSizeLimitAsError();
   if (argc < 2) {
     llvm::errs() << usage();
     return 1;

@@ -81,6 +81,22 @@ static std::string tempName(const std::string &path) {
   return path + ".tmp" + std::to_string(getpid());
 }
 
+/// Renames a finished temporary file into the cache. Every file of the cache
+/// is written this way, so readers (and a second kiln filling the same cache
+/// at once: each writes its own temporary file, and rename replaces
+/// atomically) never see a torn one. On failure the temporary file goes.
+static runtime::Status moveIntoCache(const std::string &tmp,
+                                     const std::string &path) {
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (!ec)
+    return runtime::Status::success();
+  std::error_code ignored;
+  fs::remove(tmp, ignored);
+  return makeError("cannot write '", path, "' in the kernel cache: ",
+                   ec.message());
+}
+
 KernelLibrary::~KernelLibrary() {
   if (handle_)
     dlclose(handle_);
@@ -117,6 +133,11 @@ compileKernelObjects(const std::map<std::string, codegen::KernelSpec> &kernels,
       std::fprintf(stderr, "\rcompiling kernels [%d/%d] %-60.60s", done, total,
                    what.c_str());
   };
+  // An error ends the progress line first, so that it starts its own.
+  auto endProgress = [&] {
+    if (progress)
+      std::fputc('\n', stderr);
+  };
   for (const auto &[symbol, spec] : kernels) {
     std::optional<codegen::Schedule> tuned;
     if (lookup)
@@ -140,9 +161,11 @@ compileKernelObjects(const std::map<std::string, codegen::KernelSpec> &kernels,
         codegen::compileKernelToObject(spec, schedule, target, symbol, tmp);
     if (!err.empty()) {
       fs::remove(tmp, ec);
+      endProgress();
       return makeError("compiling kernel ", symbol, ": ", err);
     }
-    fs::rename(tmp, obj, ec);
+    if (auto s = moveIntoCache(tmp, obj); !s.ok())
+      return endProgress(), s;
     ++out.stats.compiled;
   }
   std::string rt = dir + "/objects/halide_runtime-" +
@@ -154,9 +177,13 @@ compileKernelObjects(const std::map<std::string, codegen::KernelSpec> &kernels,
     std::string tmp = tempName(rt);
     Halide::Target rtTarget = target.without_feature(Halide::Target::NoRuntime);
     std::string err = codegen::compileRuntime(rtTarget, tmp);
-    if (!err.empty())
+    if (!err.empty()) {
+      fs::remove(tmp, ec);
+      endProgress();
       return makeError("compiling the Halide runtime: ", err);
-    fs::rename(tmp, rt, ec);
+    }
+    if (auto s = moveIntoCache(tmp, rt); !s.ok())
+      return endProgress(), s;
   }
   out.key = hashHex(allKeys + rt);
   if (progress && out.stats.compiled)
@@ -196,7 +223,8 @@ KernelLibrary::load(const std::map<std::string, codegen::KernelSpec> &kernels,
       return makeError("linking the kernels with c++ failed (is g++ "
                        "installed?)");
     }
-    fs::rename(tmp, lib, ec);
+    if (auto s = moveIntoCache(tmp, lib); !s.ok())
+      return s;
   }
   std::unique_ptr<KernelLibrary> l(new KernelLibrary());
   l->path_ = lib;

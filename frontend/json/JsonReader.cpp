@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/json/JsonReader.h"
+#include "frontend/Diagnostics.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -390,57 +391,7 @@ private:
 
 void reportJsonError(llvm::SourceMgr &sm, llvm::raw_ostream &errs,
                      llvm::SMLoc loc, const llvm::Twine &msg) {
-  constexpr ptrdiff_t kMaxQuotedLine = 160, kContext = 60;
-  unsigned id = sm.FindBufferContainingLoc(loc);
-  if (!id || sm.getDiagHandler()) {
-    sm.PrintMessage(errs, loc, llvm::SourceMgr::DK_Error, msg);
-    return;
-  }
-  const llvm::MemoryBuffer *buf = sm.getMemoryBuffer(id);
-  const char *start = buf->getBufferStart(), *end = buf->getBufferEnd();
-  const char *at = loc.getPointer();
-  auto isEol = [](char c) { return c == '\n' || c == '\r'; };
-  const char *lineStart = at, *lineEnd = at;
-  while (lineStart > start && !isEol(lineStart[-1]))
-    --lineStart;
-  while (lineEnd < end && !isEol(*lineEnd))
-    ++lineEnd;
-  if (lineEnd - lineStart <= kMaxQuotedLine) {
-    sm.PrintMessage(errs, loc, llvm::SourceMgr::DK_Error, msg);
-    return;
-  }
-  // 1. The window: kContext bytes either side, not starting inside a UTF-8
-  //    sequence, with "..." where the line goes on.
-  auto isContinuation = [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-  };
-  const char *from = std::max(lineStart, at - kContext);
-  while (from < at && isContinuation(*from))
-    ++from;
-  const char *to = std::min(lineEnd, at + kContext);
-  std::string excerpt = from > lineStart ? "..." : "";
-  size_t caret = excerpt.size();
-  for (const char *p = from; p < to; ++p) {
-    bool control = static_cast<unsigned char>(*p) < 0x20;
-    excerpt += control ? ' ' : *p;
-    // 2. The caret counts characters, not bytes, up to `at`.
-    if (p < at && !isContinuation(*p))
-      ++caret;
-  }
-  if (to < lineEnd)
-    excerpt += "...";
-  // 3. PrintMessage prints "<file>: error: <msg>" for a diagnostic without a
-  //    line number; the file name carries the real line and column.
-  std::pair<unsigned, unsigned> lineCol = sm.getLineAndColumn(loc, id);
-  std::string where = (buf->getBufferIdentifier() + ":" +
-                       llvm::Twine(lineCol.first) + ":" +
-                       llvm::Twine(lineCol.second))
-                          .str();
-  std::string text =
-      (msg + "\n" + excerpt + "\n" + std::string(caret, ' ') + "^").str();
-  sm.PrintMessage(errs, llvm::SMDiagnostic(sm, loc, where, -1, -1,
-                                           llvm::SourceMgr::DK_Error, text, "",
-                                           {}));
+  printSourceMessage(sm, errs, loc, llvm::SourceMgr::DK_Error, msg);
 }
 
 std::optional<KValue> parseJsonDocument(llvm::SourceMgr &sm, unsigned bufferId,

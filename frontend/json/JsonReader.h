@@ -36,13 +36,10 @@ std::optional<KValue> parseJsonDocument(llvm::SourceMgr &sm, unsigned bufferId,
                                         llvm::raw_ostream &errs,
                                         unsigned maxDepth = kDefaultJsonMaxDepth);
 
-/// Reports an error at `loc` the way SourceMgr::PrintMessage does
-/// ("file:line:col: error: msg", the source line, a caret), except that a
-/// source line longer than 160 columns is quoted as a window around `loc`:
-/// model.to_json() writes the whole model on one line of tens of kilobytes,
-/// which PrintMessage would echo in full. With a diagnostic handler
-/// installed on `sm`, it calls PrintMessage unchanged, so that the handler
-/// receives the real line and column.
+/// Reports an error at `loc` with kiln's printSourceMessage
+/// (frontend/Diagnostics.h): "file:line:col: error: msg", the source line and
+/// a caret, a long line quoted as a window around `loc` (model.to_json()
+/// writes the whole model on one line of tens of kilobytes).
 void reportJsonError(llvm::SourceMgr &sm, llvm::raw_ostream &errs,
                      llvm::SMLoc loc, const llvm::Twine &msg);
 

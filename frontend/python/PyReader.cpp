@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/Frontends.h"
+#include "frontend/Diagnostics.h"
 #include "frontend/python/PyInterp.h"
 
 #include <algorithm>
@@ -122,7 +123,7 @@ std::optional<ModelSpec> parsePythonModel(llvm::SourceMgr &sm,
     llvm::SMLoc loc = d.loc.isValid()
                           ? d.loc
                           : llvm::SMLoc::getFromPointer(buf->getBufferStart());
-    sm.PrintMessage(errs, loc, llvm::SourceMgr::DK_Error, d.msg);
+    printSourceMessage(sm, errs, loc, llvm::SourceMgr::DK_Error, d.msg);
     return std::nullopt;
   };
   if (!tokenize(buf->getBuffer(), tokens, diag) ||

@@ -14,7 +14,8 @@
 #include "runtime/exec/HalideErrors.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/train/TrainingData.h"
-#include "tools/CommandLine.h"
+#include "runtime/support/CommandLine.h"
+#include "runtime/support/Signals.h"
 
 #include <cstdio>
 #include <iostream>
@@ -170,6 +171,7 @@ int runPredict(const exe::CompiledModel &m, const CommandLine &cl) {
 
 extern "C" int kiln_exe_main(const struct kiln_embedded_model *embedded, int argc,
                              char **argv) {
+  reportFileSizeLimitAsError();
   // The Halide runtime is linked in: its errors become the executor's Status.
   installHalideErrorHandler(reinterpret_cast<void *>(&halide_set_error_handler));
   auto model = exe::CompiledModel::load(*embedded);

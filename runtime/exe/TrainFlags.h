@@ -10,7 +10,7 @@
 #define KILN_RUNTIME_EXE_TRAINFLAGS_H
 
 #include "runtime/exe/TrainDriver.h"
-#include "tools/CommandLine.h"
+#include "runtime/support/CommandLine.h"
 
 #include <optional>
 #include <string>

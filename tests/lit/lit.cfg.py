@@ -13,3 +13,7 @@ config.environment["PATH"] = os.pathsep.join(
 config.environment["KILN_CACHE_DIR"] = os.path.join(config.test_exec_root, "cache")
 config.substitutions.append(("%examples", os.path.join(config.kiln_source_dir, "examples")))
 config.substitutions.append(("%inputs", os.path.join(config.kiln_source_dir, "tests", "inputs")))
+# The Python that runs lit, for tests that generate their inputs (a 1 MB
+# line, deep nesting) rather than check them in.
+import sys
+config.substitutions.append(("%python", sys.executable))

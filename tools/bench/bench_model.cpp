@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ir/KernelLibrary.h"
+#include "tools/DiagnosticPrinter.h"
 #include "codegen/ir/LowerToKernels.h"
 #include "passes/Passes.h"
 #include "runtime/exec/PlanModel.h"
@@ -78,7 +79,7 @@ int main(int argc, char **argv) {
   if (!model)
     return 1;
   mlir::ModuleOp module = *model->built.module;
-  mlir::SourceMgrDiagnosticHandler handler(sm, &ctx, llvm::errs());
+  DiagnosticPrinter handler(sm, &ctx, llvm::errs());
   mlir::PassManager pm(&ctx);
   pm.addPass(createBuildTrainStepPass());
   bool canTrain = mlir::succeeded(pm.run(module));

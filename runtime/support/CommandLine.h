@@ -2,11 +2,13 @@
 //
 // A small parser for `kiln <command> MODEL [--flag VALUE | --switch]...`:
 // each command declares its options; unknown options, missing values and
-// stray arguments are errors that name the command.
+// stray arguments are errors that name the command. It lives in the runtime's
+// support library (no dependencies) because compiled executables take their
+// options exactly as the kiln tool does.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_TOOLS_COMMANDLINE_H
-#define KILN_TOOLS_COMMANDLINE_H
+#ifndef KILN_RUNTIME_SUPPORT_COMMANDLINE_H
+#define KILN_RUNTIME_SUPPORT_COMMANDLINE_H
 
 #include <map>
 #include <optional>
@@ -51,4 +53,4 @@ std::string describeOptions(const std::vector<OptionSpec> &specs);
 
 } // namespace kiln
 
-#endif // KILN_TOOLS_COMMANDLINE_H
+#endif // KILN_RUNTIME_SUPPORT_COMMANDLINE_H

@@ -1,5 +1,5 @@
 //===- CommandLine.cpp - Options of kiln's subcommands --------------------===//
-#include "tools/CommandLine.h"
+#include "runtime/support/CommandLine.h"
 
 #include <cerrno>
 #include <cstdlib>
