@@ -41,10 +41,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 #ifndef KILN_VERSION
 #define KILN_VERSION "unknown"
+#endif
+#ifndef KILN_EXE_LINK_FLAGS
+#define KILN_EXE_LINK_FLAGS ""
 #endif
 
 namespace fs = std::filesystem;
@@ -325,6 +329,10 @@ int compileModel(const CommandLine &cl, std::string *cachedOut) {
     for (const std::string &lib : runtimeLibraries())
       argv.push_back(lib);
     argv.insert(argv.end(), {"-lz", "-lpthread", "-ldl"});
+    // A sanitizer build's runtime libraries need the sanitizers' runtimes.
+    std::istringstream linkFlags(KILN_EXE_LINK_FLAGS);
+    for (std::string flag; linkFlags >> flag;)
+      argv.push_back(flag);
     if (runProcess(argv) != 0) {
       fs::remove(tmp, ec);
       return fail("linking " + out + " with c++ failed");

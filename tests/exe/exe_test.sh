@@ -220,7 +220,9 @@ static-lib)
   "$kiln" compile "$src/examples/mnist_convnet.py" --emit static-lib -o libmnist.a 2> lib.txt || die "static-lib: $(cat lib.txt)"
   [ -f libmnist.a ] && [ -f mnist.h ] || die "no libmnist.a or mnist.h"
   cc -std=c99 -Wall -Werror -I. -c "$src/examples/embed/embed_mnist.c" -o embed.o || die "cc"
-  c++ embed.o libmnist.a -lz -lpthread -ldl -o embed || die "link"
+  # KILN_EXE_LINK_FLAGS: the sanitizers' runtimes in a sanitizer build.
+  # shellcheck disable=SC2086
+  c++ embed.o libmnist.a -lz -lpthread -ldl ${KILN_EXE_LINK_FLAGS:-} -o embed || die "link"
   ./embed "$data" emb.safetensors > embed.txt 2>&1 || die "embed: $(cat embed.txt)"
   cat embed.txt
   grep -q "^accuracy after training" embed.txt || die "embed printed no accuracy"
