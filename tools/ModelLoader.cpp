@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/ModelLoader.h"
+#include "tools/KerasModel.h"
 #include "frontend/Frontends.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
@@ -28,6 +29,8 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
                                      llvm::SourceMgr &sm,
                                      llvm::raw_ostream &errs) {
   registerDialects(ctx);
+  if (isKerasFilePath(path))
+    return loadKerasModel(path, ctx, sm, errs);
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file) {
     errs << "error: cannot read '" << path << "': " << file.getError().message()
@@ -60,7 +63,7 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
     spec = frontend::parseKerasJson(sm, id, errs);
   else {
     errs << "error: '" << path
-         << "': unknown model format (expected .py, .json or .mlir)\n";
+         << "': unknown model format (expected .py, .json, .mlir, .keras, .h5 or .hdf5)\n";
     return std::nullopt;
   }
   if (!spec)
