@@ -21,6 +21,9 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 using namespace kiln::runtime;
 
@@ -407,6 +410,10 @@ Status readLegacy(const KerasFile &file, const std::vector<ModelLayer> &layers,
 } // namespace
 
 Expected<KerasFile> openKerasFile(const std::string &path) {
+  if (FILE *probe = std::fopen(path.c_str(), "rb"))
+    std::fclose(probe);
+  else
+    return makeError("cannot read '", path, "': ", std::strerror(errno));
   Expected<KerasFile> f = endsWith(path, ".keras") ? openZip(path) : openHdf5(path);
   if (!f.ok())
     return f.status().withContext(path);

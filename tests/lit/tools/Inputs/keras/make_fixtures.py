@@ -314,6 +314,42 @@ def main():
                  "_layer_checkpoint_dependencies/dense": wc["head"]},
                 version="2.13.1", modern=False)
 
+    # Training: one full-batch Adam step from the file's weights and its
+    # optimizer state (iteration 7, m, v), as keras.optimizers.Adam does it.
+    cfg = mlp_config()
+    del cfg["config"]["layers"][2]  # no Dropout: the step is deterministic
+    wt = mlp_weights()
+    ot = adam_state(wt["hidden_a"] + wt["out"], 7)
+    write_keras(os.path.join(OUT, "mlp_train.keras"), cfg,
+                {"layers/dense": wt["hidden_a"], "layers/dense_1": wt["out"]},
+                optimizer=ot, names={"layers/dense": "hidden_a",
+                                     "layers/dense_1": "out"})
+    xt = f32(6, 8, scale=1.0)
+    yt = np.array([0, 1, 2, 3, 1, 2], np.int64)
+    np.save(os.path.join(OUT, "train_x.npy"), xt)
+    np.save(os.path.join(OUT, "train_y.npy"), yt)
+    x64 = xt.astype(np.float64)
+    W1, b1, W2, b2 = [v.astype(np.float64) for v in wt["hidden_a"] + wt["out"]]
+    z1 = x64 @ W1 + b1
+    h = np.maximum(z1, 0)
+    p = softmax(h @ W2 + b2)
+    d = (p - np.eye(4)[yt]) / len(yt)  # categorical cross-entropy, mean
+    dh = (d @ W2.T) * (z1 > 0)
+    grads = [x64.T @ dh, dh.sum(0), h.T @ d, d.sum(0)]
+    t = 8
+    new = {}
+    for k, (wv, g) in enumerate(zip([W1, b1, W2, b2], grads)):
+        m = ot[2 + 2 * k].astype(np.float64)
+        v = ot[3 + 2 * k].astype(np.float64)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        alpha = 0.001 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+        new[k] = (wv - alpha * m / (np.sqrt(v) + 1e-7), m, v)
+    np.savez(os.path.join(OUT, "mlp_train_step.npz"),
+             **{f"w{k}": new[k][0] for k in new},
+             **{f"m{k}": new[k][1] for k in new},
+             **{f"v{k}": new[k][2] for k in new})
+
     # Bad files ---------------------------------------------------------
     data = open(os.path.join(OUT, "mlp.keras"), "rb").read()
     open(os.path.join(OUT, "truncated.keras"), "wb").write(data[: len(data) // 2])
