@@ -2,7 +2,6 @@
 #include "tools/KerasModel.h"
 #include "frontend/Frontends.h"
 #include "ir/NNDialect.h"
-#include "runtime/exec/Checkpoint.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -15,6 +14,15 @@ namespace kiln {
 static bool endsWith(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// nn-build-train-step's optimizer state ("adam/...", as
+/// runtime::isOptimizerState says; KilnTools does not link that library).
+static bool isOptimizerState(const std::string &name) {
+  for (const char *prefix : {"adam/", "sgd/", "rmsprop/"})
+    if (name.rfind(prefix, 0) == 0)
+      return true;
+  return false;
 }
 
 bool isKerasFilePath(const std::string &path) {

@@ -7,6 +7,7 @@
 #include "tools/ModelLoader.h"
 #include "tools/KerasModel.h"
 #include "frontend/Frontends.h"
+#include "frontend/KerasConfig.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 
@@ -73,6 +74,14 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
     return std::nullopt;
   LoadedModel loaded;
   loaded.built = std::move(*built);
+  // Keras 3 JSON is already config.json; other models get one written, so
+  // that --save x.keras can write a whole Keras file.
+  std::string why;
+  llvm::StringRef text = sm.getMemoryBuffer(id)->getBuffer();
+  if (ext == ".json" && text.contains("\"registered_name\""))
+    loaded.kerasConfig = text.str();
+  else if (auto config = frontend::kerasConfigJson(*spec, loaded.built, why))
+    loaded.kerasConfig = *config;
   return loaded;
 }
 
