@@ -32,6 +32,7 @@ namespace kiln::keras {
 KerasFile::KerasFile() = default;
 KerasFile::~KerasFile() = default;
 KerasFile::KerasFile(KerasFile &&) = default;
+KerasFile &KerasFile::operator=(KerasFile &&) = default;
 
 int kerasVariableRank(const std::string &name) {
   static const char *const kOrder[] = {

@@ -72,6 +72,7 @@ struct KerasFile {
   ~KerasFile();
   KerasFile();
   KerasFile(KerasFile &&);
+  KerasFile &operator=(KerasFile &&);
 };
 
 /// Opens a .keras, .h5/.hdf5 or .weights.h5 file and checks it is Keras's
