@@ -273,6 +273,13 @@ int compileModel(const CommandLine &cl, std::string *cachedOut) {
   src.eval = &programs->eval.plan;
   src.forward = &programs->forward.plan;
   src.manifest = weightManifest(module).dump();
+  // A Keras model file's trained weights go into the executable.
+  if (model->fileWeights) {
+    auto image = serializeSafetensors(*model->fileWeights);
+    if (!image.ok())
+      return fail(image.status().message());
+    src.weights.assign(image->begin(), image->end());
+  }
   src.summary = summary;
   src.defaults = nlohmann::json{{"model", name},
                                 {"batch_size", defaults.batchSize},

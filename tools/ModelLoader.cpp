@@ -6,7 +6,9 @@
 //===----------------------------------------------------------------------===//
 #include "tools/ModelLoader.h"
 #include "tools/DiagnosticPrinter.h"
+#include "tools/KerasModel.h"
 #include "frontend/Frontends.h"
+#include "frontend/KerasConfig.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 
@@ -29,6 +31,8 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
                                      llvm::SourceMgr &sm,
                                      llvm::raw_ostream &errs) {
   registerDialects(ctx);
+  if (isKerasFilePath(path))
+    return loadKerasModel(path, ctx, sm, errs);
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file) {
     errs << "error: cannot read '" << path << "': " << file.getError().message()
@@ -61,7 +65,7 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
     spec = frontend::parseKerasJson(sm, id, errs);
   else {
     errs << "error: '" << path
-         << "': unknown model format (expected .py, .json or .mlir)\n";
+         << "': unknown model format (expected .py, .json, .mlir, .keras, .h5 or .hdf5)\n";
     return std::nullopt;
   }
   if (!spec)
@@ -71,6 +75,14 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
     return std::nullopt;
   LoadedModel loaded;
   loaded.built = std::move(*built);
+  // Keras 3 JSON is already config.json; other models get one written, so
+  // that --save x.keras can write a whole Keras file.
+  std::string why;
+  llvm::StringRef text = sm.getMemoryBuffer(id)->getBuffer();
+  if (ext == ".json" && text.contains("\"registered_name\""))
+    loaded.kerasConfig = text.str();
+  else if (auto config = frontend::kerasConfigJson(*spec, loaded.built, why))
+    loaded.kerasConfig = *config;
   return loaded;
 }
 

@@ -10,20 +10,32 @@
 #define KILN_TOOLS_MODELLOADER_H
 
 #include "frontend/ModelBuilder.h"
+#include "runtime/Safetensors.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace kiln {
+
+namespace keras {
+struct KerasFile;
+}
 
 /// A loaded model. `keras` is false for .mlir input, which has no layers
 /// and so no Keras summary.
 struct LoadedModel {
   frontend::BuiltModel built;
   bool keras = true;
+  /// A Keras model file (.keras, .h5): the open file (its optimizer state
+  /// is read once the training step is built), its weights (by the
+  /// model's weight names) and its config JSON (reused by --save x.keras).
+  std::shared_ptr<keras::KerasFile> kerasFile;
+  std::optional<runtime::SafetensorsData> fileWeights;
+  std::string kerasConfig;
 };
 
 /// Loads `path` into `ctx`. `sm` owns the source buffer (diagnostics point

@@ -62,10 +62,16 @@ std::string generateModelSource(const ModelSourceInput &in) {
   literal("kManifest", in.manifest);
   literal("kSummary", in.summary);
   literal("kDefaults", in.defaults);
+  if (!in.weights.empty())
+    literal("kWeights", in.weights);
   s += "extern \"C\" const struct kiln_embedded_model kiln_embedded_model = {\n"
        "    KILN_EMBEDDED_ABI, kTrainPlan, kEvalPlan, kForwardPlan, kManifest,\n"
        "    kSummary, kDefaults, kKernels, " +
-       std::to_string(in.symbols.size()) + "};\n";
+       std::to_string(in.symbols.size()) + ",\n    " +
+       (in.weights.empty()
+            ? std::string("nullptr, 0")
+            : "(const unsigned char *)kWeights, sizeof kWeights - 1") +
+       "};\n";
   if (in.withMain)
     s += "\nint main(int argc, char **argv) {\n"
          "  return kiln_exe_main(&kiln_embedded_model, argc, argv);\n"

@@ -23,6 +23,7 @@ struct ModelSourceInput {
   std::string summary;
   std::string defaults;  ///< JSON
   std::vector<std::string> symbols;  ///< kernel symbols (without _argv)
+  std::string weights;  ///< a safetensors image to embed, or empty
   bool withMain = true;
 };
 

@@ -12,6 +12,7 @@
 #include "codegen/tune/ScheduleDB.h"
 #include "runtime/Npy.h"
 #include "tools/Commands.h"
+#include "tools/KerasModel.h"
 #include "tools/ModelLoader.h"
 #include "tools/Weights.h"
 
@@ -26,7 +27,9 @@ namespace kiln {
 
 int runInit(const CommandLine &cl) {
   if (!cl.has("-o"))
-    return fail("kiln init needs -o W.safetensors");
+    return fail("kiln init needs -o W.safetensors (or W.keras, W.weights.h5)");
+  if (Status s = checkWeightsOutputPath(cl.get("-o")); !s.ok())
+    return fail(s.message());
   std::string error;
   auto seed = cl.getInt("--seed", 0, error);
   if (!seed)
@@ -39,7 +42,7 @@ int runInit(const CommandLine &cl) {
   auto weights = initialWeights(*model->built.module, *seed);
   if (!weights.ok())
     return fail(weights.status().message());
-  Status s = writeSafetensors(cl.get("-o"), *weights);
+  Status s = saveWeightsAs(cl.get("-o"), *model, *weights);
   if (!s.ok())
     return fail(s.message());
   int64_t count = 0;
@@ -51,7 +54,7 @@ int runInit(const CommandLine &cl) {
 }
 
 int runRun(const CommandLine &cl) {
-  for (const char *opt : {"--weights", "--input", "-o"})
+  for (const char *opt : {"--input", "-o"})
     if (!cl.has(opt))
       return fail(std::string("kiln run needs ") + opt);
   std::string error;
@@ -80,7 +83,13 @@ int runRun(const CommandLine &cl) {
   if (program->plan.inputs.size() != 1 || program->plan.outputs.size() != 1)
     return fail("kiln run handles models with one input and one output");
 
-  auto weights = loadWeights(*model->built.module, cl.get("--weights"));
+  if (!cl.has("--weights") && !model->fileWeights)
+    return fail("kiln run needs --weights (or a .keras/.h5 model, which holds them)");
+  auto weights =
+      !cl.has("--weights") ? std::move(*fileWeightsFor(*model, {}))
+      : isKerasFilePath(cl.get("--weights"))
+          ? loadKerasWeightsFor(*model, cl.get("--weights"))
+          : loadWeights(*model->built.module, cl.get("--weights"));
   if (!weights.ok())
     return fail(weights.status().message());
   auto input = readNpy(cl.get("--input"));

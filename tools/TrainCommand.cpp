@@ -18,6 +18,7 @@
 #include "runtime/train/Trainer.h"
 #include "runtime/train/TrainingData.h"
 #include "tools/Commands.h"
+#include "tools/KerasModel.h"
 #include "tools/ModelLoader.h"
 #include "tools/TrainingSetup.h"
 #include "tools/Weights.h"
@@ -84,6 +85,9 @@ int runTrain(const CommandLine &cl) {
     if (!exe::trainSettingsFromFlags(cl, {}, error))
       return fail(error);
   }
+  if (cl.has("--save"))
+    if (Status st = checkWeightsOutputPath(cl.get("--save")); !st.ok())
+      return fail(st.message());
   if (auto rc = runThroughExecutable(
           cl, "train",
           forwardedFlags(cl,
@@ -128,8 +132,16 @@ int runTrain(const CommandLine &cl) {
     return Status::success();
   };
   hooks.checkpointShapes = [&] { return modelWeightShapes(*programs); };
-  hooks.initialWeights = [&](uint64_t seed) { return initialWeights(module, seed); };
+  // A Keras model file starts from its own weights and, when it saved the
+  // optimizer kiln trains with, that optimizer's state.
+  hooks.initialWeights = [&](uint64_t seed) {
+    if (auto w = fileWeightsFor(*model, optimizerLayout(module)))
+      return std::move(*w);
+    return initialWeights(module, seed);
+  };
   hooks.loadWeights = [&](const std::string &path) {
+    if (isKerasFilePath(path))
+      return loadKerasWeightsFor(*model, path, optimizerLayout(module));
     return loadModelWeights(module, *programs, path);
   };
   hooks.makeModel = [&](std::map<std::string, Tensor> w) {
@@ -139,13 +151,27 @@ int runTrain(const CommandLine &cl) {
   hooks.saveable = [&](const std::map<std::string, Tensor> &w) {
     return modelWeights(w, module);
   };
+  // .keras and .weights.h5 keep the optimizer's state, as Keras's do.
+  hooks.save = [&](const std::string &path,
+                   const std::map<std::string, Tensor> &w) -> Status {
+    auto out = modelWeights(w, module);
+    if (!out.ok())
+      return out.status();
+    keras::OptimizerLayout opt = optimizerLayout(module);
+    for (const auto &[name, t] : w)
+      if (isOptimizerState(name)) {
+        auto copy = t.clone();
+        if (!copy.ok())
+          return copy.status();
+        out->tensors.emplace(name, std::move(*copy));
+      }
+    return saveWeightsAs(path, *model, *out, opt);
+  };
   Status st = exe::runTraining(s, hooks);
   return st.ok() ? 0 : fail(st.message());
 }
 
 int runEvaluate(const CommandLine &cl) {
-  if (!cl.has("--weights"))
-    return fail("kiln evaluate needs --weights");
   std::string error;
   auto batch = cl.getInt("--batch-size", 128, error);
   auto limit = batch ? cl.getInt("--limit", -1, error) : std::nullopt;
@@ -162,6 +188,8 @@ int runEvaluate(const CommandLine &cl) {
   if (!model)
     return 1;
   mlir::ModuleOp module = *model->built.module;
+  if (!cl.has("--weights") && !model->fileWeights)
+    return fail("kiln evaluate needs --weights (or a .keras/.h5 model, which holds them)");
   std::string dataSpec = cl.get("--data", fitDefaults(module).dataset);
   if (dataSpec.empty())
     return fail("no data: the script loads no data set; pass --data");
@@ -180,7 +208,11 @@ int runEvaluate(const CommandLine &cl) {
                                  isatty(2), nullptr, *schedules);
   if (!lib.ok())
     return fail(lib.status().message());
-  auto weights = loadModelWeights(module, *programs, cl.get("--weights"));
+  auto weights =
+      !cl.has("--weights") ? std::move(*fileWeightsFor(*model, {}))
+      : isKerasFilePath(cl.get("--weights"))
+          ? loadKerasWeightsFor(*model, cl.get("--weights"))
+          : loadModelWeights(module, *programs, cl.get("--weights"));
   if (!weights.ok())
     return fail(weights.status().message());
   auto pm = PlanModel::create(programs->train.plan, programs->eval.plan,

@@ -44,14 +44,14 @@ const std::vector<Command> &commands() {
        "print the nn IR after shape inference",
        {{"-o", true, "write to FILE instead of stdout", "--output"}},
        runImport},
-      {"init", "init MODEL -o W.safetensors [--seed S]",
+      {"init", "init MODEL -o W.safetensors|W.keras|W.weights.h5 [--seed S]",
        "write initial weights, as the model's Keras initializers make them",
        {{"-o", true, "the weights file to write", "--output"},
         {"--seed", true, "random seed (default 0)"}},
        runInit},
-      {"run", "run MODEL --weights W --input X.npy -o Y.npy",
+      {"run", "run MODEL [--weights W] --input X.npy -o Y.npy",
        "run inference (dropout off) on a batch and write the outputs",
-       {{"--weights", true, "weights (safetensors)"},
+       {{"--weights", true, "weights (.safetensors, .weights.h5, .keras, .h5; default: a Keras model file's own)"},
         {"--input", true, "inputs (.npy, float32 or uint8 NHWC)"},
         {"-o", true, "outputs to write (.npy)", "--output"},
         {"--target", true, "Halide target (default host)"},
@@ -70,8 +70,8 @@ const std::vector<Command> &commands() {
         {"--learning-rate", true, "learning rate (default: the optimizer's)"},
         {"--no-shuffle", false, "keep the training order"},
         {"--seed", true, "seed of initial weights, shuffling, dropout (default 0)"},
-        {"--weights", true, "initial weights (safetensors)"},
-        {"--save", true, "write the trained weights (safetensors)"},
+        {"--weights", true, "initial weights (.safetensors or a Keras file)"},
+        {"--save", true, "write the trained weights (.safetensors, .keras or .weights.h5)"},
         {"--checkpoint", true, "write weights + optimizer state after every epoch"},
         {"--resume", false, "continue from --checkpoint if it exists"},
         {"--history", true, "write per-epoch metrics (JSON)"},
@@ -81,9 +81,9 @@ const std::vector<Command> &commands() {
         {"--target", true, "Halide target (default host)"},
         {"--print-ir-after-failure", true, "write the IR to FILE when a pass fails"}},
        runTrain},
-      {"evaluate", "evaluate MODEL --weights W [--data ...]",
+      {"evaluate", "evaluate MODEL [--weights W] [--data ...]",
        "print the test loss and accuracy of trained weights",
-       {{"--weights", true, "weights (safetensors)"},
+       {{"--weights", true, "weights (.safetensors, .weights.h5, .keras, .h5; default: a Keras model file's own)"},
         {"--data", true, "data set (its test split is used)"},
         {"--batch-size", true, "batch size (default 128)"},
         {"--limit", true, "use only the first N samples"},
@@ -128,7 +128,9 @@ static std::string usage() {
                   ": a compiler and runtime for Keras models\n\n"
                   "usage: kiln <command> MODEL [options]\n\n"
                   "MODEL is a Keras Python script (.py), a Keras JSON file "
-                  "from\nmodel.to_json() (.json), or nn IR (.mlir).\n\n"
+                  "from\nmodel.to_json() (.json), a Keras model file from "
+                  "model.save() (.keras,\n.h5, .hdf5; its weights come with "
+                  "it), or nn IR (.mlir).\n\n"
                   "commands:\n";
   for (const Command &c : commands()) {
     std::string left = "  " + c.name;

@@ -1,5 +1,6 @@
 //===- CompiledModel.cpp - An embedded model, ready to run ----------------===//
 #include "runtime/exe/CompiledModel.h"
+#include "runtime/ByteIO.h"
 #include "runtime/Initializers.h"
 #include "runtime/exec/Checkpoint.h"
 
@@ -57,6 +58,15 @@ CompiledModel::load(const struct kiln_embedded_model &e) {
     return makeError("the embedded weights manifest or defaults: ", ex.what());
   }
   m->summary_ = e.summary ? e.summary : "";
+  if (e.weights && e.weights_size > 0) {
+    auto source = makeMemorySource(e.weights, e.weights_size, "the embedded weights");
+    Expected<SafetensorsData> w = readSafetensors(*source);
+    if (!w.ok())
+      return w.status();
+    KILN_RETURN_IF_ERROR(checkWeightSet("the embedded weights", w->tensors,
+                                        m->modelWeightShapes()));
+    m->embedded_ = std::move(*w);
+  }
   for (int i = 0; i < e.num_kernels; ++i)
     m->kernels_[e.kernels[i].symbol] = e.kernels[i].entry;
   return m;
@@ -69,7 +79,22 @@ KernelResolver CompiledModel::resolver() const {
   };
 }
 
+/// A deep copy of `data`.
+static Expected<SafetensorsData> cloneWeights(const SafetensorsData &data) {
+  SafetensorsData out;
+  out.metadata = data.metadata;
+  for (const auto &[name, t] : data.tensors) {
+    Expected<Tensor> c = t.clone();
+    if (!c.ok())
+      return c.status();
+    out.tensors.emplace(name, std::move(*c));
+  }
+  return out;
+}
+
 Expected<SafetensorsData> CompiledModel::initialWeights(uint64_t seed) const {
+  if (embedded_)
+    return cloneWeights(*embedded_);
   SafetensorsData data;
   for (const WeightInfo &w : manifest_) {
     Expected<Initializer> init = initializerFromKeras(w.initializer);
@@ -105,6 +130,8 @@ std::map<std::string, Shape> CompiledModel::trainWeightShapes() const {
 }
 
 Expected<SafetensorsData> CompiledModel::loadWeights(const std::string &path) const {
+  if (path.empty() && embedded_)
+    return cloneWeights(*embedded_);
   Expected<SafetensorsData> data = readSafetensors(path);
   if (!data.ok())
     return data;

@@ -64,9 +64,12 @@ public:
 
   /// Every weight of the manifest (optimizer state included, zeros) as the
   /// model's initializers make them for `seed`.
+  /// With embedded weights (a compiled Keras model file), those instead.
   runtime::Expected<runtime::SafetensorsData> initialWeights(uint64_t seed) const;
+  /// True when the executable embeds its model's trained weights.
+  bool hasEmbeddedWeights() const { return embedded_.has_value(); }
   /// Reads a weights file holding exactly the model's weights (no optimizer
-  /// state); names the first mismatch.
+  /// state); names the first mismatch. An empty path: the embedded weights.
   runtime::Expected<runtime::SafetensorsData> loadWeights(const std::string &path) const;
   /// The model's weights by name and shape (no optimizer state).
   std::map<std::string, runtime::Shape> modelWeightShapes() const;
@@ -94,6 +97,7 @@ private:
   CompileDefaults defaults_;
   std::string summary_;
   std::map<std::string, runtime::KernelEntry> kernels_;
+  std::optional<runtime::SafetensorsData> embedded_;
 };
 
 /// Runs `exec` (a one-input, one-output plan) over `input` (N, sample...)

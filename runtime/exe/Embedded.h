@@ -9,6 +9,9 @@
  * weights_manifest: [{"name": "conv2d/kernel", "shape": [3, 3, 1, 32],
  *                     "initializer": {"class_name": ..., "config": {...}},
  *                     "trainable": true, "optimizer_state": false}, ...]
+ * weights, weights_size: the model's own trained weights as a safetensors
+ *   image (kiln compile of a .keras/.h5 model), or null and 0: then the
+ *   initial weights come from the manifest's initializers.
  * defaults: {"model": "sequential", "batch_size": 128, "epochs": 15,
  *            "validation_split": 0.1, "dataset": "mnist", "seed": 0,
  *            "has_dropout": true,
@@ -32,7 +35,7 @@ struct kiln_kernel_row {
 };
 
 /** Bump when the layout below changes. */
-#define KILN_EMBEDDED_ABI 1
+#define KILN_EMBEDDED_ABI 2
 
 struct kiln_embedded_model {
   int abi;                  /**< KILN_EMBEDDED_ABI */
@@ -44,6 +47,8 @@ struct kiln_embedded_model {
   const char *defaults;
   const struct kiln_kernel_row *kernels;
   int num_kernels;
+  const unsigned char *weights; /**< safetensors image, or null */
+  unsigned long weights_size;
 };
 
 /** Defined by the generated source of `kiln compile`. */

@@ -110,7 +110,7 @@ int runTrain(const exe::CompiledModel &m, const CommandLine &cl) {
 }
 
 int runEvaluate(const exe::CompiledModel &m, const CommandLine &cl) {
-  if (!cl.has("--weights"))
+  if (!cl.has("--weights") && !m.hasEmbeddedWeights())
     return fail("evaluate needs --weights");
   std::string error;
   auto batch = cl.getInt("--batch-size", 128, error);
@@ -142,7 +142,9 @@ int runEvaluate(const exe::CompiledModel &m, const CommandLine &cl) {
 }
 
 int runPredict(const exe::CompiledModel &m, const CommandLine &cl) {
-  for (const char *opt : {"--weights", "--input", "-o"})
+  if (!cl.has("--weights") && !m.hasEmbeddedWeights())
+    return fail("predict needs --weights");
+  for (const char *opt : {"--input", "-o"})
     if (!cl.has(opt))
       return fail(std::string("predict needs ") + opt);
   std::string error;

@@ -140,6 +140,8 @@ Status runTraining(const TrainSettings &s, const TrainingHooks &hooks) {
     plot.title = s.plotTitle;
     KILN_RETURN_IF_ERROR(writeHistorySvg(s.plot, previous, plot));
   }
+  if (!s.save.empty() && hooks.save)
+    return hooks.save(s.save, pm.weights());
   if (!s.save.empty()) {
     Expected<SafetensorsData> out = hooks.saveable(pm.weights());
     if (!out.ok())

@@ -66,6 +66,11 @@ struct TrainingHooks {
   std::function<runtime::Expected<runtime::SafetensorsData>(
       const std::map<std::string, runtime::Tensor> &)>
       saveable;
+  /// Optional: writes --save itself (the kiln tool: Keras files by
+  /// suffix); without it --save is a safetensors file of saveable().
+  std::function<runtime::Status(const std::string &,
+                                const std::map<std::string, runtime::Tensor> &)>
+      save;
 };
 
 /// Runs steps 1-5 of the banner; progress and scores go to stdout, notes
