@@ -334,7 +334,12 @@ bool Interp::callBuiltin(const Value &fn, CallArgs &a, llvm::SMLoc loc,
                     loc);
     return true;
   }
-  // Data in, data out.
+  // Data in, data out; objects of classes built on data loaders
+  // (keras.utils.Sequence, tf.Module, ...) are data too.
+  for (Value &v : args)
+    if (v.kind == VK::Instance &&
+        kerasBaseOf(objects[size_t(v.ref)].cls) == "opaque")
+      v = opaque(v.s + " object", v.loc);
   for (const Value &v : args)
     if (v.kind == VK::Opaque) {
       out = derived(v, src, loc);
@@ -342,6 +347,73 @@ bool Interp::callBuiltin(const Value &fn, CallArgs &a, llvm::SMLoc loc,
     }
   if (a.opaqueStar.isValid()) {
     out = opaque(src, loc);
+    return true;
+  }
+  if (llvm::StringRef(name).startswith("math.")) {
+    std::string f = name.substr(5);
+    if (f == "prod" || f == "fsum") {
+      std::vector<Value> v;
+      if (!argCount(1, 1) || !iterate(args[0], args[0].loc, v))
+        return false;
+      Value acc = f == "prod" ? intValue(1, loc) : intValue(0, loc);
+      for (const Value &x : v) {
+        if (x.kind == VK::Opaque) {
+          out = derived(x, src, loc);
+          return true;
+        }
+        if (!binary(f == "prod" ? "*" : "+", acc, x, loc, acc))
+          return false;
+      }
+      out = acc;
+      out.loc = loc;
+      return true;
+    }
+    for (const Value &v : args)
+      if (!v.isNum())
+        return fail(v.loc, name + "() of a " + typeName(v) +
+                               " is not supported");
+    if ((f == "floor" || f == "ceil" || f == "trunc") && argCount(1, 1)) {
+      double d = f == "floor"  ? std::floor(asDouble(args[0]))
+                 : f == "ceil" ? std::ceil(asDouble(args[0]))
+                               : std::trunc(asDouble(args[0]));
+      if (!(d > -9.2e18 && d < 9.2e18))
+        return fail(loc, "cannot convert the value to an integer");
+      out = intValue(int64_t(d), loc);
+      return true;
+    }
+    if (f == "gcd" && argCount(2, 2)) {
+      int64_t x = std::llabs(asInt(args[0])), y = std::llabs(asInt(args[1]));
+      while (y) {
+        int64_t t = x % y;
+        x = y;
+        y = t;
+      }
+      out = intValue(x, loc);
+      return true;
+    }
+    double x = args.empty() ? 0 : asDouble(args[0]);
+    double r;
+    if (f == "sqrt" && argCount(1, 1) && x >= 0)
+      r = std::sqrt(x);
+    else if (f == "exp" && argCount(1, 1))
+      r = std::exp(x);
+    else if (f == "log" && argCount(1, 2) && x > 0)
+      r = args.size() == 2 ? std::log(x) / std::log(asDouble(args[1]))
+                           : std::log(x);
+    else if (f == "log2" && argCount(1, 1) && x > 0)
+      r = std::log2(x);
+    else if (f == "log10" && argCount(1, 1) && x > 0)
+      r = std::log10(x);
+    else if (f == "pow" && argCount(2, 2))
+      r = std::pow(x, asDouble(args[1]));
+    else if ((f == "sin" || f == "cos" || f == "tan") && argCount(1, 1))
+      r = f == "sin" ? std::sin(x) : f == "cos" ? std::cos(x) : std::tan(x);
+    else if (failed)
+      return false;
+    else
+      return fail(loc, name + "() is not supported for these arguments");
+    out.kind = VK::Float;
+    out.f = r;
     return true;
   }
   bool moves = name == "len" || name == "list" || name == "tuple" ||

@@ -50,6 +50,10 @@ bool Interp::defineClass(const Stmt &s) {
       kb = "Layer";
       break;
     case VK::KerasFn:
+      if (base.s == "ignore") { // keras.utils.Sequence and the like
+        kb = "opaque";
+        break;
+      }
       if (base.s != "Model")
         return fail(b->loc, "subclassing keras." + base.s +
                                 " is not supported; subclass keras.Model");

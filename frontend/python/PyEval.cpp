@@ -558,6 +558,30 @@ bool Interp::getAttr(const Value &obj, const std::string &name,
       out = strValue(spec.name, loc);
       return true;
     }
+    if ((name == "output" || name == "input") &&
+        layers[size_t(obj.ref)].connected) {
+      std::vector<Value> ts;
+      if (name == "output" || spec.className == "InputLayer") {
+        Value t;
+        t.kind = VK::Tensor;
+        t.ref = obj.ref;
+        ts.push_back(t);
+      } else {
+        for (const TensorRef &r : spec.inputs) {
+          Value t;
+          t.kind = VK::Tensor;
+          t.ref = r.layer;
+          t.index = r.index;
+          ts.push_back(t);
+        }
+      }
+      if (ts.size() == 1) {
+        out = ts[0];
+        out.loc = loc;
+        return true;
+      }
+      return makeSeq(VK::List, std::move(ts), loc, out);
+    }
     if (name == "trainable") {
       out.kind = VK::Bool;
       out.b = true;
@@ -705,8 +729,22 @@ bool Interp::call(const Expr &e, Value &out) {
     return fail(e.loc, "'module' object '" + callee.source() +
                            "' is not callable");
   CallArgs a;
-  if (!evalArgs(e, a))
+  if (fn.kind == VK::LayerClass) {
+    // Errors in a layer's arguments name the layer about to be made.
+    std::string peek;
+    for (size_t k = 0; k < e.kwNames.size(); ++k)
+      if (e.kwNames[k] == "name" && e.kwValues[k]->kind == Expr::Kind::Str)
+        peek = e.kwValues[k]->text;
+    if (peek.empty()) {
+      std::map<std::string, int> copy = used;
+      peek = uniqueName(fn.s, copy);
+    }
+    Context ctx(*this, "in layer '" + peek + "' (" + fn.s + "): ");
+    if (!evalArgs(e, a))
+      return false;
+  } else if (!evalArgs(e, a)) {
     return false;
+  }
   switch (fn.kind) {
   case VK::KerasFn:
   case VK::LayerClass:

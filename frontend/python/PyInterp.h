@@ -144,6 +144,10 @@ struct ModelRec {
   std::optional<CallSpec> compile, fit;
   int object = -1; ///< a keras.Model subclass: its ObjectRec
   int fitOrder = -1; ///< when fit() was last called on it
+  bool inlined = false; ///< used as a layer: its layers joined another model
+  /// A Sequential model holding custom layers or functional models: its
+  /// entries are called as they are added, so it is read as a graph.
+  bool traced = false;
 };
 
 /// Helpers on values shared by PyInterpreter.cpp and PyOperators.cpp.

@@ -34,57 +34,87 @@ struct DepthGuard {
   ~DepthGuard() { --d; }
 };
 
-/// The names an assignment target binds.
-void targetNames(const Expr &t, std::vector<std::string> &out) {
-  if (t.kind == Expr::Kind::Name)
-    out.push_back(t.text);
-  else if (t.kind == Expr::Kind::Tuple || t.kind == Expr::Kind::List ||
-           t.kind == Expr::Kind::Starred)
+/// What an assignment target changes: names, and attributes (`self.x`);
+/// an item assignment changes the container it indexes.
+void targetRoots(const Expr &t, std::vector<const Expr *> &out) {
+  switch (t.kind) {
+  case Expr::Kind::Name:
+  case Expr::Kind::Attr:
+    out.push_back(&t);
+    break;
+  case Expr::Kind::Subscript:
+    targetRoots(*t.items[0], out);
+    break;
+  case Expr::Kind::Tuple:
+  case Expr::Kind::List:
+  case Expr::Kind::Starred:
     for (const ExprP &item : t.items)
-      targetNames(*item, out);
+      targetRoots(*item, out);
+    break;
+  default:
+    break;
+  }
 }
 
-/// The names a block binds when it runs (what skipping it leaves unknown).
-void assignedNames(const std::vector<StmtP> &body,
-                   std::vector<std::string> &out) {
+bool mutates(const std::string &method) {
+  static const char *const names[] = {"append", "extend", "insert", "pop",
+                                      "remove", "update", "setdefault",
+                                      "add",    "clear",  "sort", "reverse"};
+  for (const char *n : names)
+    if (method == n)
+      return true;
+  return false;
+}
+
+/// What a block changes when it runs (what skipping it leaves unknown).
+void assignedRoots(const std::vector<StmtP> &body,
+                   std::vector<const Expr *> &out,
+                   std::vector<std::string> &names) {
   for (const StmtP &s : body) {
     switch (s->kind) {
     case Stmt::Kind::Assign:
     case Stmt::Kind::AugAssign:
     case Stmt::Kind::AnnAssign:
     case Stmt::Kind::For:
-    case Stmt::Kind::With:
       for (const ExprP &t : s->targets)
-        if (s->kind != Stmt::Kind::With)
-          targetNames(*t, out);
+        targetRoots(*t, out);
+      break;
+    case Stmt::Kind::With:
       for (const ExprP &t : s->withTargets)
         if (t)
-          targetNames(*t, out);
+          targetRoots(*t, out);
       break;
+    case Stmt::Kind::Expr: {
+      const Expr &v = *s->value;
+      if (v.kind == Expr::Kind::Call &&
+          v.items[0]->kind == Expr::Kind::Attr && mutates(v.items[0]->text))
+        targetRoots(*v.items[0]->items[0], out);
+      break;
+    }
     case Stmt::Kind::Def:
     case Stmt::Kind::Class:
-      out.push_back(s->name);
+      names.push_back(s->name);
       break;
     case Stmt::Kind::Import:
     case Stmt::Kind::ImportFrom:
       for (const ImportName &n : s->names)
-        out.push_back(!n.as.empty() ? n.as
-                                    : llvm::StringRef(n.dotted)
-                                          .split('.')
-                                          .first.str());
+        names.push_back(!n.as.empty() ? n.as
+                                      : llvm::StringRef(n.dotted)
+                                            .split('.')
+                                            .first.str());
       break;
     default:
       break;
     }
     if (s->kind == Stmt::Kind::Def || s->kind == Stmt::Kind::Class)
       continue;
-    assignedNames(s->body, out);
-    assignedNames(s->orelse, out);
-    assignedNames(s->finalbody, out);
+    assignedRoots(s->body, out, names);
+    assignedRoots(s->orelse, out, names);
+    assignedRoots(s->finalbody, out, names);
     for (const Handler &h : s->handlers) {
       if (!h.name.empty())
-        out.push_back(h.name);
-      assignedNames(h.body, out);
+        names.push_back(h.name);
+      assignedRoots(h.body, out, names);
     }
   }
 }
@@ -145,6 +175,8 @@ unsigned Interp::lineOf(llvm::SMLoc loc) const {
 std::string Interp::dataOrigin(const Value &v) const {
   if (v.kind != VK::Opaque || !v.origin.isValid())
     return "";
+  if (llvm::StringRef(v.s2).startswith("set in the "))
+    return "'" + v.s + "', " + v.s2;
   std::string what = v.s2.empty() ? v.s : v.s2;
   if (what.size() > 60)
     what = what.substr(0, 57) + "...";
@@ -186,22 +218,53 @@ bool Interp::execBlock(const std::vector<StmtP> &body) {
 /// Binds every name `s` would set to an opaque value saying that `what`
 /// (an if, a loop, ...) was skipped because `cond` depends on data.
 bool Interp::skipOnData(const Stmt &s, const Value &cond, const char *what) {
+  std::vector<const Expr *> roots;
   std::vector<std::string> names;
-  std::vector<StmtP> const *blocks[] = {&s.body, &s.orelse};
-  for (auto *b : blocks)
-    assignedNames(*b, names);
+  assignedRoots(s.body, roots, names);
+  assignedRoots(s.orelse, roots, names);
   if (s.kind == Stmt::Kind::For)
-    targetNames(*s.targets[0], names);
+    targetRoots(*s.targets[0], roots);
   std::string why = std::string("set in the '") + what + "' at line " +
                     std::to_string(lineOf(s.loc)) +
                     ", which kiln skips because it depends on data";
-  for (const std::string &n : names) {
-    Value v = opaque(n, s.loc);
+  if (cond.kind == VK::Opaque && cond.origin.isValid()) {
+    std::string what = cond.s.size() > 60 ? cond.s.substr(0, 57) + "..."
+                                          : cond.s;
+    why += " ('" + what + "', line " + std::to_string(lineOf(cond.origin)) +
+           ")";
+  }
+  auto unknown = [&](const std::string &name) {
+    Value v = opaque(name, s.loc);
     v.s2 = why;
-    if (cond.kind == VK::Opaque && cond.origin.isValid())
-      v.s2 += " " + dataOrigin(cond);
-    if (!bind(n, v))
+    return v;
+  };
+  for (const std::string &n : names)
+    if (!bind(n, unknown(n)))
       return false;
+  for (const Expr *r : roots) {
+    if (r->kind == Expr::Kind::Name) {
+      if (!bind(r->text, unknown(r->text)))
+        return false;
+      continue;
+    }
+    // self.x = ... on an object: the attribute becomes unknown too.
+    const Expr &base = *r->items[0];
+    if (base.kind != Expr::Kind::Name)
+      continue;
+    Value obj;
+    bool found = false;
+    for (Frame *f = frame.get(); f && !found; f = f->parent.get()) {
+      auto it = f->vars.find(base.text);
+      if (it != f->vars.end()) {
+        obj = it->second;
+        found = true;
+      }
+    }
+    if (!found && globals.count(base.text))
+      obj = globals[base.text];
+    if (obj.kind == VK::Instance)
+      objects[size_t(obj.ref)].attrs[r->text] =
+          unknown(base.text + "." + r->text);
   }
   return true;
 }
@@ -431,6 +494,9 @@ bool Interp::execLoop(const Stmt &s) {
     Value seq;
     if (!eval(*s.value, seq))
       return false;
+    if (seq.kind == VK::Instance &&
+        kerasBaseOf(objects[size_t(seq.ref)].cls) == "opaque")
+      seq = opaque(s.value->source().str(), s.value->loc);
     if (seq.kind == VK::Opaque)
       return skipOnData(s, seq, "for");
     if (seq.isSeq())

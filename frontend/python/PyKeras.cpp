@@ -15,6 +15,7 @@
 #include "llvm/ADT/StringSwitch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -181,8 +182,16 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
   bool capital = !name.empty() && name[0] >= 'A' && name[0] <= 'Z';
   if (path == "tensorflow")
     return module(name == "keras" ? "keras" : "tensorflow." + name);
-  if (path == "tensorflow.nn") {
-    out = makeValue(VK::Str, name, loc); // tf.nn.relu names an activation
+  if (path == "tensorflow.nn")
+    return fn("tfnn", name); // tf.nn.relu names an activation
+  if (path == "math" && !isKerasPath(path)) {
+    // Python's math module computes on constants (model sizes).
+    if (name == "pi" || name == "e" || name == "inf") {
+      out = makeValue(VK::Float, "", loc);
+      out.f = name == "pi" ? M_PI : name == "e" ? M_E : HUGE_VAL;
+      return true;
+    }
+    out = makeValue(VK::Builtin, "math." + name, loc);
     return true;
   }
   if (!isKerasPath(path))
@@ -256,7 +265,8 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
       path == "keras.mixed_precision" || path == "keras.random" ||
       path == "keras.config" || path == "keras.export" ||
       llvm::StringRef(path).startswith("keras.src")) {
-    if (path == "keras.preprocessing" && !capital)
+    if (path == "keras.preprocessing" &&
+        (name == "image" || name == "text" || name == "sequence"))
       return module(path + "." + name);
     return fn("ignore", path.substr(strlen("keras.")) + "." + name);
   }
@@ -294,6 +304,11 @@ bool Interp::toKValue(const Value &v, const Expr *src, const std::string &what,
     return true;
   case VK::ConfigClass:
     out = KValue::string(v.s, loc);
+    return true;
+  case VK::KerasFn:
+    if (v.s != "tfnn")
+      break;
+    out = KValue::string(v.s2, loc);
     return true;
   case VK::Config:
     out = *v.cfg;
@@ -334,14 +349,16 @@ bool Interp::toKValue(const Value &v, const Expr *src, const std::string &what,
                             "data" +
                          (v.origin.isValid() ? ": " + dataOrigin(v) : ""));
   default:
-    if (allowData && src) {
-      // fit()/compile() arguments kiln does not model (custom callbacks,
-      // schedule functions): recorded by their text for the trainer to judge.
-      out = KValue::string(src->source().str(), loc);
-      return true;
-    }
-    return fail(loc, what + " must be a constant, not a " + typeName(v));
+    break;
   }
+  if (allowData) {
+    // fit()/compile() arguments kiln does not model (custom callbacks,
+    // schedule functions): recorded by their text for the trainer to judge.
+    out = KValue::string(src ? src->source().str() : "<" + typeName(v) + ">",
+                         loc);
+    return true;
+  }
+  return fail(loc, what + " must be a constant, not a " + typeName(v));
 }
 
 bool Interp::callKeras(const Value &fn, const Expr &e, CallArgs &a,
@@ -427,8 +444,9 @@ bool Interp::callKeras(const Value &fn, const Expr &e, CallArgs &a,
   for (size_t k = 0; k < a.args.size() + a.kwargs.size(); ++k) {
     const Value &v = k < a.args.size() ? a.args[k] : a.kwargs[k - a.args.size()];
     if (values::holdsKeras(v))
-      return fail(v.loc, "keras." + fn.s2 + "() of a Keras tensor is not "
-                                            "supported");
+      return fail(v.loc, (fn.s == "tfnn" ? "tf.nn." : "keras.") + fn.s2 +
+                             "() of a Keras tensor is not supported; use a "
+                             "Keras layer");
   }
   out = values::opaque(e.source().str(), e.loc); // "ignore"
   return true;

@@ -11,6 +11,7 @@
 #include "frontend/python/PyInterp.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace kiln::frontend::python {
@@ -152,8 +153,87 @@ bool Interp::createModel(const Value &fn, llvm::SMLoc loc, CallArgs &a,
 }
 
 bool Interp::sequentialAdd(int model, const Value &v) {
-  if (v.kind == VK::Model)
-    return fail(v.loc, "using a model as a layer is not supported");
+  bool custom =
+      (v.kind == VK::Instance &&
+       (kerasBaseOf(objects[size_t(v.ref)].cls) == "Layer" ||
+        kerasBaseOf(objects[size_t(v.ref)].cls) == "Model")) ||
+      (v.kind == VK::Model && !models[size_t(v.ref)].sequential);
+  if (custom && models[size_t(model)].sequential) {
+    // From here on the model is traced: chain what it holds so far.
+    ModelRec &m = models[size_t(model)];
+    if (m.input < 0)
+      return fail(v.loc, "a custom layer or a functional model in a "
+                         "Sequential model needs keras.Input(shape=...) as "
+                         "the model's first entry");
+    TensorRef prev{m.input, 0};
+    for (int l : m.seq) {
+      layers[size_t(l)].spec.inputs = {prev};
+      layers[size_t(l)].order = order++;
+      prev = {l, 0};
+    }
+    m.sequential = false;
+    m.traced = true;
+    m.ins = {{m.input, 0}};
+    m.outs = {prev};
+  }
+  if (models[size_t(model)].traced) {
+    Value prev;
+    prev.kind = VK::Tensor;
+    prev.ref = models[size_t(model)].outs[0].layer;
+    prev.index = models[size_t(model)].outs[0].index;
+    prev.loc = v.loc;
+    CallArgs a;
+    a.args.push_back(prev);
+    a.argSrc.push_back(nullptr);
+    Value t;
+    if (v.kind == VK::Instance) {
+      if (!callInstance(v, nullptr, a, v.loc, t))
+        return false;
+    } else if (v.kind == VK::Model) {
+      if (!modelCall(v, a, v.loc, t))
+        return false;
+    } else if (v.kind == VK::Layer) {
+      Context ctx(*this, layerContext(layers[size_t(v.ref)].spec));
+      LayerRec &rec = layers[size_t(v.ref)];
+      if (rec.connected)
+        return fail(v.loc, "the layer is used a second time: shared layers "
+                           "are not supported");
+      rec.connected = true;
+      rec.order = order++;
+      rec.spec.inputs = {models[size_t(model)].outs[0]};
+      t = prev;
+      t.ref = v.ref;
+      t.index = 0;
+      models[size_t(model)].seq.push_back(v.ref);
+    } else {
+      return fail(v.loc, "a Sequential model takes layers, not a " +
+                             typeName(v));
+    }
+    std::vector<TensorRef> outs;
+    if (!tensorsOf(t, "the output of a Sequential model's entry", outs))
+      return false;
+    if (outs.size() != 1)
+      return fail(v.loc, "an entry of a Sequential model must have one "
+                         "output");
+    models[size_t(model)].outs = outs;
+    return true;
+  }
+  if (v.kind == VK::Model) {
+    // A Sequential model inside a Sequential model: its layers join.
+    ModelRec &inner = models[size_t(v.ref)];
+    if (!inner.sequential)
+      return fail(v.loc, "a functional model inside a Sequential model is "
+                         "not supported");
+    if (inner.inlined || v.ref == model)
+      return fail(v.loc, "model '" + inner.name + "' is used as a layer a "
+                         "second time: shared models are not supported");
+    inner.inlined = true;
+    ModelRec &outer = models[size_t(model)];
+    if (outer.seq.empty() && outer.input < 0)
+      outer.input = inner.input;
+    outer.seq.insert(outer.seq.end(), inner.seq.begin(), inner.seq.end());
+    return true;
+  }
   if (v.kind == VK::Tensor) {
     ModelRec &m = models[size_t(model)];
     if (layers[size_t(v.ref)].spec.className == "InputLayer" &&
@@ -225,10 +305,18 @@ bool Interp::layerCall(const Value &layer, const Expr &e, CallArgs &a,
     if (a.kwNames[k] != "training" && a.kwNames[k] != "mask")
       return fail(a.kwLocs[k], "keyword argument '" + a.kwNames[k] +
                                    "' to a layer call is not supported");
-  if (a.args.size() != 1)
+  if (a.args.empty())
     return fail(e.loc, "a layer is called on one tensor or one list of "
                        "tensors");
-  const Value &arg = a.args[0];
+  Value arg = a.args[0];
+  if (a.args.size() > 1) {
+    // layer(query, value): several input tensors.
+    if (!makeSeq(VK::List, a.args, e.loc, arg))
+      return false;
+    for (const Value &x : a.args)
+      if (x.kind == VK::Opaque)
+        arg = x;
+  }
   if (arg.kind == VK::Opaque) {
     // Running a layer on data (plots, previews) is not model structure.
     out = derived(arg, e.source().str(), e.loc);
@@ -251,14 +339,91 @@ bool Interp::layerCall(const Value &layer, const Expr &e, CallArgs &a,
   return true;
 }
 
+/// A model called on tensors is used as a layer: its layers join the
+/// calling graph in its place (the summary lists them flattened; the
+/// parameters are the same). A second use would share its weights, which
+/// kiln's flat graphs cannot express.
 bool Interp::modelCall(const Value &model, CallArgs &a, llvm::SMLoc loc,
                        Value &out) {
   if (!a.args.empty() && a.args[0].kind == VK::Opaque) {
     out = derived(a.args[0], "a model's prediction", loc);
     return true;
   }
-  (void)model;
-  return fail(loc, "using a model as a layer is not supported");
+  ModelRec &m = models[size_t(model.ref)];
+  if (a.args.size() != 1)
+    return fail(loc, "a model is called on one tensor or one list of "
+                     "tensors");
+  if (m.inlined)
+    return fail(loc, "model '" + m.name + "' is used as a layer a second "
+                     "time: shared models are not supported");
+  std::vector<TensorRef> ins;
+  if (!tensorsOf(a.args[0], "the model's inputs", ins))
+    return false;
+  if (m.sequential) {
+    if (m.seq.empty())
+      return fail(loc, "the Sequential model '" + m.name + "' has no layers");
+    if (ins.size() != 1)
+      return fail(loc, "the Sequential model '" + m.name +
+                           "' takes one input tensor");
+    TensorRef prev = ins[0];
+    for (int l : m.seq) {
+      LayerRec &r = layers[size_t(l)];
+      r.spec.inputs = {prev};
+      r.order = order++;
+      prev = {l, 0};
+    }
+    m.inlined = true;
+    out = makeValue(VK::Tensor, "", loc);
+    out.ref = prev.layer;
+    return true;
+  }
+  if (m.outs.empty())
+    return fail(loc, "model '" + m.name + "' has no outputs yet");
+  if (ins.size() != m.ins.size())
+    return fail(loc, "model '" + m.name + "' takes " +
+                         std::to_string(m.ins.size()) + " inputs, not " +
+                         std::to_string(ins.size()));
+  std::map<int, TensorRef> mapIn;
+  for (size_t k = 0; k < ins.size(); ++k)
+    mapIn[m.ins[k].layer] = ins[k];
+  std::set<int> seen;
+  std::vector<int> stack;
+  for (const TensorRef &t : m.outs)
+    stack.push_back(t.layer);
+  while (!stack.empty()) {
+    int l = stack.back();
+    stack.pop_back();
+    if (mapIn.count(l) || !seen.insert(l).second)
+      continue;
+    for (const TensorRef &t : layers[size_t(l)].spec.inputs)
+      stack.push_back(t.layer);
+  }
+  std::vector<int> inner(seen.begin(), seen.end());
+  std::sort(inner.begin(), inner.end(), [&](int x, int y) {
+    return layers[size_t(x)].order < layers[size_t(y)].order;
+  });
+  for (int l : inner) {
+    LayerRec &r = layers[size_t(l)];
+    for (TensorRef &t : r.spec.inputs)
+      if (mapIn.count(t.layer))
+        t = mapIn[t.layer];
+    r.order = order++;
+  }
+  m.inlined = true;
+  std::vector<Value> outs;
+  for (TensorRef t : m.outs) {
+    if (mapIn.count(t.layer))
+      t = mapIn[t.layer];
+    Value v = makeValue(VK::Tensor, "", loc);
+    v.ref = t.layer;
+    v.index = t.index;
+    outs.push_back(v);
+  }
+  if (outs.size() == 1) {
+    out = outs[0];
+    return true;
+  }
+  return makeSeq(VK::List, std::move(outs), loc, out);
 }
 
 bool Interp::modelAttr(int idx, const std::string &name, llvm::SMLoc loc,
@@ -366,7 +531,7 @@ bool Interp::modelMethod(const Value &m, const Expr &e, CallArgs &a,
   out = Value();
   out.loc = e.loc;
   if (method == "add") {
-    if (!models[size_t(idx)].sequential)
+    if (!models[size_t(idx)].sequential && !models[size_t(idx)].traced)
       return fail(e.loc, "add() is only available on Sequential models");
     if (a.args.size() != 1 || !a.kwNames.empty())
       return fail(e.loc, "model.add() takes one layer");

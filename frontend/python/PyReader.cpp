@@ -45,6 +45,10 @@ bool Interp::buildSpec(ModelSpec &out) {
                       "' (it builds " + names + ")");
   }
   const ModelRec &m = models[size_t(chosen)];
+  if (m.inlined && !m.sequential)
+    return fail(m.loc, "model '" + m.name + "' is used as a layer of "
+                       "another model, so kiln reads it only as part of "
+                       "that model");
   if (m.object >= 0) {
     int cls = objects[size_t(m.object)].cls;
     Value step;
