@@ -188,7 +188,11 @@ bool Interp::eval(const Expr &e, Value &out) {
     }
     if (!eval(*e.items[1], r))
       return false;
-    return binary(e.text, l, r, e.loc, out);
+    if (!binary(e.text, l, r, e.loc, out))
+      return false;
+    if (out.kind == VK::Opaque)
+      out = derived(l.kind == VK::Opaque ? l : r, e.source().str(), e.loc);
+    return true;
   }
   case Expr::Kind::Compare: {
     Value l;
@@ -199,6 +203,10 @@ bool Interp::eval(const Expr &e, Value &out) {
       if (!eval(*e.items[k], r) || !compare(e.strs[k - 1], l, r, e.loc, res))
         return false;
       out = res;
+      if (res.kind == VK::Opaque) {
+        out = derived(l.kind == VK::Opaque ? l : r, e.source().str(), e.loc);
+        return true;
+      }
       if (res.kind == VK::Bool && !res.b)
         return true;
       l = std::move(r);

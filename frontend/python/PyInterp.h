@@ -168,6 +168,8 @@ inline Value derived(const Value &from, std::string what, llvm::SMLoc loc) {
   if (from.kind == VK::Opaque && from.origin.isValid()) {
     v.origin = from.origin;
     v.s2 = from.s2.empty() ? from.s : from.s2;
+    if (llvm::StringRef(from.s2).startswith("set in the "))
+      v.s = from.s; // keep the name the skipped code set
   }
   return v;
 }

@@ -177,10 +177,14 @@ std::string Interp::dataOrigin(const Value &v) const {
     return "";
   if (llvm::StringRef(v.s2).startswith("set in the "))
     return "'" + v.s + "', " + v.s2;
-  std::string what = v.s2.empty() ? v.s : v.s2;
-  if (what.size() > 60)
-    what = what.substr(0, 57) + "...";
-  return "'" + what + "' (line " + std::to_string(lineOf(v.origin)) + ")";
+  auto cut = [](std::string t) {
+    return t.size() > 60 ? t.substr(0, 57) + "..." : t;
+  };
+  std::string root = v.s2.empty() ? v.s : v.s2;
+  std::string line = " (line " + std::to_string(lineOf(v.origin)) + ")";
+  if (!v.s2.empty() && v.s != v.s2)
+    return "'" + cut(v.s) + "', computed from '" + cut(root) + "'" + line;
+  return "'" + cut(root) + "'" + line;
 }
 
 bool Interp::makeSeq(VK kind, std::vector<Value> items, llvm::SMLoc loc,
@@ -230,7 +234,7 @@ bool Interp::skipOnData(const Stmt &s, const Value &cond, const char *what) {
   if (cond.kind == VK::Opaque && cond.origin.isValid()) {
     std::string what = cond.s.size() > 60 ? cond.s.substr(0, 57) + "..."
                                           : cond.s;
-    why += " ('" + what + "', line " + std::to_string(lineOf(cond.origin)) +
+    why += " ('" + what + "', line " + std::to_string(lineOf(cond.loc)) +
            ")";
   }
   auto unknown = [&](const std::string &name) {
