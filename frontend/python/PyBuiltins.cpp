@@ -361,8 +361,10 @@ bool Interp::callBuiltin(const Value &fn, CallArgs &a, llvm::SMLoc loc,
           out = derived(x, src, loc);
           return true;
         }
-        if (!binary(f == "prod" ? "*" : "+", acc, x, loc, acc))
+        Value next;
+        if (!binary(f == "prod" ? "*" : "+", acc, x, loc, next))
           return false;
+        acc = std::move(next);
       }
       out = acc;
       out.loc = loc;
@@ -678,9 +680,12 @@ bool Interp::callBuiltin(const Value &fn, CallArgs &a, llvm::SMLoc loc,
       Value acc = args.size() > 1 ? args[1]
                   : kw("start")   ? *kw("start")
                                   : intValue(0, loc);
-      for (const Value &x : v)
-        if (!binary("+", acc, x, loc, acc))
+      for (const Value &x : v) {
+        Value next;
+        if (!binary("+", acc, x, loc, next))
           return false;
+        acc = std::move(next);
+      }
       out = acc;
       out.loc = loc;
       return true;

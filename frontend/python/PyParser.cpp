@@ -627,7 +627,7 @@ StmtP Parser::parseWith(bool isAsync) {
     ExprP target;
     if (cur().isName("as")) {
       advance();
-      if (!(target = parseTargetList()))
+      if (!(target = parseBitOr())) // one target: a comma ends the item
         return nullptr;
     }
     s->targets.push_back(std::move(item));
