@@ -18,8 +18,12 @@
 #include "llvm/ADT/Twine.h"
 
 #include <map>
+#include <memory>
+#include <set>
 
 namespace kiln::frontend::python {
+
+struct Frame;
 
 /// A value of the running script.
 struct Value {
@@ -37,6 +41,13 @@ struct Value {
     Tensor,      ///< output `index` of layer `ref`
     Model,       ///< `ref` indexes Interp::models
     Method,      ///< method `s` of model `ref`
+    Set,         ///< `items`, unique
+    Class,       ///< user class; `ref` indexes Interp::classes
+    Instance,    ///< user object; `ref` indexes Interp::objects
+    BoundMethod, ///< function `ref` bound to items[0] (self)
+    Super,       ///< super(): the bases of class `ref`, self in items[0]
+    LayerMethod, ///< method `s` of layer `ref` (adapt, ...): ignored
+    Exception,   ///< an exception object: class `s`, source text `s2`
   };
   Kind kind = Kind::None;
   bool b = false;
@@ -48,6 +59,11 @@ struct Value {
   std::shared_ptr<const KValue> cfg; ///< Config
   int ref = -1;
   int index = 0;
+  /// Opaque: where the value was first computed, for errors that say where
+  /// a data value reaching the model came from.
+  llvm::SMLoc origin;
+  /// Function/BoundMethod: the frame it closes over (null at module level).
+  std::shared_ptr<Frame> env;
   int size = 1;  ///< nodes in this value: bounds copying
   int depth = 1; ///< nesting: bounds recursion over values
   llvm::SMLoc loc;
@@ -56,6 +72,58 @@ struct Value {
   bool isNum() const {
     return kind == Kind::Int || kind == Kind::Float || kind == Kind::Bool;
   }
+};
+
+/// The local variables of one function call (or class body), and the
+/// frame it closes over, so nested functions see their enclosing locals.
+struct Frame {
+  std::map<std::string, Value> vars;
+  std::shared_ptr<Frame> parent;
+  std::set<std::string> globalNames, nonlocalNames;
+  bool isClass = false; ///< a class body: its names are not closed over
+  int cls = -1;         ///< the class whose method runs here (for super())
+  Value self;           ///< that method's first argument (for super())
+};
+
+/// A `def` or `lambda` the script ran, and the class it was defined in.
+struct FuncRec {
+  const Stmt *def = nullptr;
+  std::vector<Value> defaults; ///< per parameter, evaluated at definition
+  int cls = -1;
+  bool isProperty = false, isStatic = false, isClassMethod = false;
+};
+
+/// A class the script defined. `kerasBase` is "Layer" or "Model" for
+/// subclasses of keras.layers.Layer / keras.Model, the Keras module of
+/// another Keras base (callbacks, ...), or empty.
+struct ClassRec {
+  std::string name;
+  std::vector<int> bases; ///< user base classes
+  std::string kerasBase;
+  std::map<std::string, Value> attrs;
+  llvm::SMLoc loc;
+};
+
+/// An instance of a user class. Model subclasses have a ModelRec.
+struct ObjectRec {
+  int cls = -1;
+  std::map<std::string, Value> attrs;
+  int model = -1; ///< keras.Model subclasses: index into Interp::models
+  bool built = false;
+  bool called = false;
+};
+
+/// The evaluated arguments of a call: `*x` and `**x` expanded, each value
+/// with the expression it came from (null when it came from an expansion).
+struct CallArgs {
+  std::vector<Value> args;
+  std::vector<const Expr *> argSrc;
+  std::vector<std::string> kwNames;
+  std::vector<Value> kwargs;
+  std::vector<const Expr *> kwSrc;
+  std::vector<llvm::SMLoc> kwLocs;
+  /// A `*x` or `**x` of a data value: its elements are not known.
+  llvm::SMLoc opaqueStar;
 };
 
 /// A layer the script created, with global producer indices.
@@ -74,6 +142,12 @@ struct ModelRec {
   int input = -1;       ///< Sequential: its InputLayer
   std::vector<TensorRef> ins, outs; ///< Functional, global indices
   std::optional<CallSpec> compile, fit;
+  int object = -1; ///< a keras.Model subclass: its ObjectRec
+  int fitOrder = -1; ///< when fit() was last called on it
+  bool inlined = false; ///< used as a layer: its layers joined another model
+  /// A Sequential model holding custom layers or functional models: its
+  /// entries are called as they are added, so it is read as a graph.
+  bool traced = false;
 };
 
 /// Helpers on values shared by PyInterpreter.cpp and PyOperators.cpp.
@@ -84,6 +158,19 @@ inline Value opaque(std::string what, llvm::SMLoc loc) {
   v.kind = VK::Opaque;
   v.s = std::move(what);
   v.loc = loc;
+  v.origin = loc;
+  return v;
+}
+
+/// An opaque value derived from `from` (keeps where the data came from).
+inline Value derived(const Value &from, std::string what, llvm::SMLoc loc) {
+  Value v = opaque(std::move(what), loc);
+  if (from.kind == VK::Opaque && from.origin.isValid()) {
+    v.origin = from.origin;
+    v.s2 = from.s2.empty() ? from.s : from.s2;
+    if (llvm::StringRef(from.s2).startswith("set in the "))
+      v.s = from.s; // keep the name the skipped code set
+  }
   return v;
 }
 
@@ -108,6 +195,7 @@ inline bool truth(const Value &v, bool &known) {
   case VK::Str: return !v.s.empty();
   case VK::Tuple:
   case VK::List:
+  case VK::Set:
   case VK::Dict: return !v.items.empty();
   default: known = false; return false;
   }
@@ -129,45 +217,84 @@ public:
   bool run(const std::vector<StmtP> &stmts, ModelSpec &out);
   const Diag &error() const { return err; }
 
-  // Generic evaluation (PyInterpreter.cpp).
+  // Statements and scopes (PyInterpreter.cpp).
   bool fail(llvm::SMLoc loc, const llvm::Twine &msg);
   bool exec(const Stmt &s);
   bool execBlock(const std::vector<StmtP> &body);
-  bool eval(const Expr &e, Value &out);
+  bool execLoop(const Stmt &s);
+  bool execTry(const Stmt &s);
+  bool skipOnData(const Stmt &s, const Value &cond, const char *what);
   bool assign(const Expr &target, const Value &v);
   bool bind(const std::string &name, const Value &v);
+  bool lookupName(const std::string &name, llvm::SMLoc loc, Value &out);
   bool lookup(const Expr &name, Value &out);
+  bool defineFunction(const Stmt &s, Value &out);
+  bool makeSeq(Value::Kind kind, std::vector<Value> items, llvm::SMLoc loc,
+               Value &out);
+  bool iterate(const Value &v, llvm::SMLoc loc, std::vector<Value> &out);
+  unsigned lineOf(llvm::SMLoc loc) const;
+  std::string dataOrigin(const Value &v) const;
+  static std::string typeName(const Value &v);
+
+  // Expressions and calls (PyEval.cpp).
+  bool eval(const Expr &e, Value &out);
+  bool evalSubscript(const Expr &e, Value &out);
+  bool evalComp(const Expr &e, Value &out);
+  bool evalFString(const Expr &e, Value &out);
   bool getAttr(const Value &obj, const std::string &name, llvm::SMLoc loc,
                Value &out);
   bool call(const Expr &e, Value &out);
+  bool evalArgs(const Expr &e, CallArgs &out);
+  bool callValue(const Value &fn, CallArgs &a, llvm::SMLoc loc, Value &out);
+  bool callFunction(const Value &fn, CallArgs &a, llvm::SMLoc loc,
+                    Value &out);
+  bool containerMethod(const Expr &e, const Value &base, Value &out);
+
+  // Operators and builtins (PyOperators.cpp, PyBuiltins.cpp).
   bool binary(const std::string &op, const Value &l, const Value &r,
               llvm::SMLoc loc, Value &out);
-  bool makeSeq(Value::Kind kind, std::vector<Value> items, llvm::SMLoc loc,
-               Value &out);
-  bool callBuiltin(const Value &fn, const Expr &e, std::vector<Value> &args,
+  bool compare(const std::string &op, const Value &l, const Value &r,
+               llvm::SMLoc loc, Value &out);
+  bool equal(const Value &l, const Value &r, bool &known);
+  bool callBuiltin(const Value &fn, CallArgs &a, llvm::SMLoc loc,
+                   const std::string &src, Value &out);
+  bool formatValue(const Value &v, const std::string &spec, llvm::SMLoc loc,
+                   Value &out);
+
+  // Classes (PyClasses.cpp).
+  bool defineClass(const Stmt &s);
+  bool findAttr(int cls, const std::string &name, Value &out, int *owner);
+  bool instantiate(const Value &cls, const Expr *e, CallArgs &a,
                    llvm::SMLoc loc, Value &out);
-  bool callFunction(const Value &fn, const Expr &e, std::vector<Value> &args,
-                    std::vector<Value> &kwargs, Value &out);
-  bool iterate(const Value &v, llvm::SMLoc loc, std::vector<Value> &out);
-  static std::string typeName(const Value &v);
+  bool instanceAttr(const Value &obj, const std::string &name,
+                    llvm::SMLoc loc, Value &out);
+  bool superAttr(const Value &sup, const std::string &name, llvm::SMLoc loc,
+                 Value &out);
+  bool callInstance(const Value &obj, const Expr *e, CallArgs &a,
+                    llvm::SMLoc loc, Value &out);
+  bool traceModel(int object, const Value &input, llvm::SMLoc loc);
+  std::string kerasBaseOf(int cls) const;
 
   // Keras semantics (PyKeras.cpp).
   bool importModule(const std::string &dotted, llvm::SMLoc loc, Value &out,
                     bool root);
   bool kerasAttr(const Value &mod, const std::string &name, llvm::SMLoc loc,
                  Value &out);
-  bool callKeras(const Value &fn, const Expr &e, Value &out);
+  bool callKeras(const Value &fn, const Expr &e, CallArgs &a, Value &out);
   bool toKValue(const Value &v, const Expr *src, const std::string &what,
                 KValue &out);
-  bool layerCall(const Value &layer, const Expr &e, Value &out);
-  bool modelMethod(const Value &m, const Expr &e, Value &out);
+  bool layerCall(const Value &layer, const Expr &e, CallArgs &a, Value &out);
+  bool modelCall(const Value &model, CallArgs &a, llvm::SMLoc loc,
+                 Value &out);
+  bool modelMethod(const Value &m, const Expr &e, CallArgs &a, Value &out);
+  bool modelAttr(int model, const std::string &name, llvm::SMLoc loc,
+                 Value &out);
   bool sequentialAdd(int model, const Value &v);
-  bool createLayer(const Value &cls, const Expr &e, Value &out);
-  bool createInput(const Expr &e, Value &out);
-  bool createConfig(const Value &cls, const Expr &e, Value &out);
-  bool createModel(const Value &fn, const Expr &e, Value &out);
-  bool evalArgs(const Expr &e, std::vector<Value> &args,
-                std::vector<Value> &kwargs);
+  bool createLayer(const Value &cls, const Expr &e, CallArgs &a, Value &out);
+  bool createInput(const Expr &e, CallArgs &a, Value &out);
+  bool createConfig(const Value &cls, const Expr &e, CallArgs &a, Value &out);
+  bool createModel(const Value &fn, llvm::SMLoc loc, CallArgs &a, Value &out,
+                   int object = -1);
   bool tensorsOf(const Value &v, const std::string &what,
                  std::vector<TensorRef> &out);
   bool buildSpec(ModelSpec &out);
@@ -188,8 +315,10 @@ public:
   bool allowData = false; ///< toKValue names data values (compile/fit)
   std::string context;
   std::map<std::string, Value> globals;
-  std::map<std::string, Value> *locals = nullptr;
-  std::vector<const Stmt *> functions;
+  std::shared_ptr<Frame> frame; ///< null at module level
+  std::vector<FuncRec> functions;
+  std::vector<ClassRec> classes;
+  std::vector<ObjectRec> objects;
   std::vector<LayerRec> layers;
   std::vector<ModelRec> models;
   std::map<std::string, int> used;
@@ -197,8 +326,11 @@ public:
   long steps = 0;
   int callDepth = 0;
   int evalDepth = 0; ///< nested eval/exec frames, across calls
-  bool returning = false;
-  Value returnValue;
+  bool returning = false, breaking = false, continuing = false;
+  bool raising = false; ///< a `raise` ran; `raised` names the exception
+  Value returnValue, raised;
+  int fitCount = 0;
+  std::string wantedModel; ///< --model NAME: the model to read
   std::string dataset;
   llvm::SMLoc datasetLoc;
 };

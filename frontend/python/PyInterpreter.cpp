@@ -1,26 +1,30 @@
-//===- PyInterpreter.cpp - Generic Python evaluation ----------------------===//
+//===- PyInterpreter.cpp - Statements and scopes --------------------------===//
 //
-// The language half of the interpreter: statements, names and scopes,
-// indexing and slicing, user functions and `for` loops (constant folding
-// and builtins are in PyOperators.cpp). Values that cannot be
-// computed without running Python (data, numpy, matplotlib) propagate as
-// opaque values; Keras values are handed to PyKeras.cpp. Every resource is
-// bounded (statements run, value size and nesting, recursion) so that no
-// script can hang or exhaust the stack.
+// The statement half of the interpreter: assignment and unpacking, scopes
+// (module globals, function frames that nested functions close over,
+// global/nonlocal), imports, if/while/for with break/continue/else, with,
+// try/except/else/finally and raise, assert, del. Expressions are in
+// PyEval.cpp, operators and builtins in PyOperators.cpp/PyBuiltins.cpp,
+// classes in PyClasses.cpp, Keras in PyKeras.cpp.
+//
+// Code that depends on data is not run: a condition or loop over an opaque
+// value (numpy arrays, tf.data pipelines, files) skips its body, and every
+// name the body would have set becomes an opaque value that remembers why.
+// If such a value later reaches the model, the error says where it came
+// from; otherwise nothing is lost, because only the model needs to run.
+// Every resource is bounded (statements run, value size and nesting,
+// recursion) so that no script can hang or exhaust the stack.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/python/PyInterp.h"
 
-#include <cmath>
-
 namespace kiln::frontend::python {
 namespace {
 
-constexpr long kMaxSteps = 200000;   ///< statements executed
+constexpr long kMaxSteps = 200000;    ///< statements executed
 constexpr int kMaxValueSize = 100000; ///< nodes in one value
-constexpr int kMaxValueDepth = 100;  ///< nesting of one value
-constexpr int kMaxEvalDepth = 600;   ///< nested eval/exec, across calls
-constexpr int kMaxCallDepth = 50;    ///< nested user function calls
+constexpr int kMaxValueDepth = 100;   ///< nesting of one value
+constexpr int kMaxEvalDepth = 600;    ///< nested eval/exec, across calls
 
 using VK = Value::Kind;
 
@@ -29,6 +33,91 @@ struct DepthGuard {
   explicit DepthGuard(int &d) : d(++d) {}
   ~DepthGuard() { --d; }
 };
+
+/// What an assignment target changes: names, and attributes (`self.x`);
+/// an item assignment changes the container it indexes.
+void targetRoots(const Expr &t, std::vector<const Expr *> &out) {
+  switch (t.kind) {
+  case Expr::Kind::Name:
+  case Expr::Kind::Attr:
+    out.push_back(&t);
+    break;
+  case Expr::Kind::Subscript:
+    targetRoots(*t.items[0], out);
+    break;
+  case Expr::Kind::Tuple:
+  case Expr::Kind::List:
+  case Expr::Kind::Starred:
+    for (const ExprP &item : t.items)
+      targetRoots(*item, out);
+    break;
+  default:
+    break;
+  }
+}
+
+bool mutates(const std::string &method) {
+  static const char *const names[] = {"append", "extend", "insert", "pop",
+                                      "remove", "update", "setdefault",
+                                      "add",    "clear",  "sort", "reverse"};
+  for (const char *n : names)
+    if (method == n)
+      return true;
+  return false;
+}
+
+/// What a block changes when it runs (what skipping it leaves unknown).
+void assignedRoots(const std::vector<StmtP> &body,
+                   std::vector<const Expr *> &out,
+                   std::vector<std::string> &names) {
+  for (const StmtP &s : body) {
+    switch (s->kind) {
+    case Stmt::Kind::Assign:
+    case Stmt::Kind::AugAssign:
+    case Stmt::Kind::AnnAssign:
+    case Stmt::Kind::For:
+      for (const ExprP &t : s->targets)
+        targetRoots(*t, out);
+      break;
+    case Stmt::Kind::With:
+      for (const ExprP &t : s->withTargets)
+        if (t)
+          targetRoots(*t, out);
+      break;
+    case Stmt::Kind::Expr: {
+      const Expr &v = *s->value;
+      if (v.kind == Expr::Kind::Call &&
+          v.items[0]->kind == Expr::Kind::Attr && mutates(v.items[0]->text))
+        targetRoots(*v.items[0]->items[0], out);
+      break;
+    }
+    case Stmt::Kind::Def:
+    case Stmt::Kind::Class:
+      names.push_back(s->name);
+      break;
+    case Stmt::Kind::Import:
+    case Stmt::Kind::ImportFrom:
+      for (const ImportName &n : s->names)
+        names.push_back(!n.as.empty() ? n.as
+                                      : llvm::StringRef(n.dotted)
+                                            .split('.')
+                                            .first.str());
+      break;
+    default:
+      break;
+    }
+    if (s->kind == Stmt::Kind::Def || s->kind == Stmt::Kind::Class)
+      continue;
+    assignedRoots(s->body, out, names);
+    assignedRoots(s->orelse, out, names);
+    assignedRoots(s->finalbody, out, names);
+    for (const Handler &h : s->handlers) {
+      if (!h.name.empty())
+        names.push_back(h.name);
+      assignedRoots(h.body, out, names);
+    }
+  }
+}
 
 } // namespace
 
@@ -44,10 +133,13 @@ std::string Interp::typeName(const Value &v) {
   case VK::Tuple: return "tuple";
   case VK::List: return "list";
   case VK::Dict: return "dict";
+  case VK::Set: return "set";
   case VK::Opaque: return "data value";
   case VK::Module: return "module";
   case VK::Builtin:
   case VK::Function: return "function";
+  case VK::BoundMethod:
+  case VK::LayerMethod: return "method";
   case VK::KerasFn: return "Keras function";
   case VK::LayerClass: return "layer class";
   case VK::ConfigClass: return "Keras class";
@@ -56,6 +148,10 @@ std::string Interp::typeName(const Value &v) {
   case VK::Tensor: return "Keras tensor";
   case VK::Model: return "model";
   case VK::Method: return "method";
+  case VK::Class: return "class";
+  case VK::Instance: return "object";
+  case VK::Super: return "super";
+  case VK::Exception: return "exception";
   }
   return "value";
 }
@@ -67,6 +163,28 @@ bool Interp::fail(llvm::SMLoc loc, const llvm::Twine &msg) {
     err.msg = context + msg.str();
   }
   return false;
+}
+
+unsigned Interp::lineOf(llvm::SMLoc loc) const {
+  unsigned line = 1;
+  for (const char *p = bufferStart; p && p < loc.getPointer(); ++p)
+    line += *p == '\n';
+  return line;
+}
+
+std::string Interp::dataOrigin(const Value &v) const {
+  if (v.kind != VK::Opaque || !v.origin.isValid())
+    return "";
+  if (llvm::StringRef(v.s2).startswith("set in the "))
+    return "'" + v.s + "', " + v.s2;
+  auto cut = [](std::string t) {
+    return t.size() > 60 ? t.substr(0, 57) + "..." : t;
+  };
+  std::string root = v.s2.empty() ? v.s : v.s2;
+  std::string line = " (line " + std::to_string(lineOf(v.origin)) + ")";
+  if (!v.s2.empty() && v.s != v.s2)
+    return "'" + cut(v.s) + "', computed from '" + cut(root) + "'" + line;
+  return "'" + cut(root) + "'" + line;
 }
 
 bool Interp::makeSeq(VK kind, std::vector<Value> items, llvm::SMLoc loc,
@@ -95,8 +213,62 @@ bool Interp::execBlock(const std::vector<StmtP> &body) {
   for (const StmtP &s : body) {
     if (!exec(*s))
       return false;
-    if (returning)
+    if (returning || breaking || continuing || raising)
       break;
+  }
+  return true;
+}
+
+/// Binds every name `s` would set to an opaque value saying that `what`
+/// (an if, a loop, ...) was skipped because `cond` depends on data.
+bool Interp::skipOnData(const Stmt &s, const Value &cond, const char *what) {
+  std::vector<const Expr *> roots;
+  std::vector<std::string> names;
+  assignedRoots(s.body, roots, names);
+  assignedRoots(s.orelse, roots, names);
+  if (s.kind == Stmt::Kind::For)
+    targetRoots(*s.targets[0], roots);
+  std::string why = std::string("set in the '") + what + "' at line " +
+                    std::to_string(lineOf(s.loc)) +
+                    ", which kiln skips because it depends on data";
+  if (cond.kind == VK::Opaque && cond.origin.isValid()) {
+    std::string what = cond.s.size() > 60 ? cond.s.substr(0, 57) + "..."
+                                          : cond.s;
+    why += " ('" + what + "', line " + std::to_string(lineOf(cond.loc)) +
+           ")";
+  }
+  auto unknown = [&](const std::string &name) {
+    Value v = opaque(name, s.loc);
+    v.s2 = why;
+    return v;
+  };
+  for (const std::string &n : names)
+    if (!bind(n, unknown(n)))
+      return false;
+  for (const Expr *r : roots) {
+    if (r->kind == Expr::Kind::Name) {
+      if (!bind(r->text, unknown(r->text)))
+        return false;
+      continue;
+    }
+    // self.x = ... on an object: the attribute becomes unknown too.
+    const Expr &base = *r->items[0];
+    if (base.kind != Expr::Kind::Name)
+      continue;
+    Value obj;
+    bool found = false;
+    for (Frame *f = frame.get(); f && !found; f = f->parent.get()) {
+      auto it = f->vars.find(base.text);
+      if (it != f->vars.end()) {
+        obj = it->second;
+        found = true;
+      }
+    }
+    if (!found && globals.count(base.text))
+      obj = globals[base.text];
+    if (obj.kind == VK::Instance)
+      objects[size_t(obj.ref)].attrs[r->text] =
+          unknown(base.text + "." + r->text);
   }
   return true;
 }
@@ -124,13 +296,30 @@ bool Interp::exec(const Stmt &s) {
         return false;
     return true;
   }
+  case Stmt::Kind::AnnAssign: {
+    if (!s.value)
+      return true; // `x: int` binds nothing
+    Value v;
+    return eval(*s.value, v) && assign(*s.targets[0], v);
+  }
   case Stmt::Kind::AugAssign: {
     const Expr &t = *s.targets[0];
     if (t.kind != Expr::Kind::Name && t.kind != Expr::Kind::Subscript &&
         t.kind != Expr::Kind::Attr)
       return fail(t.loc, "invalid target of augmented assignment");
     Value l, r, v;
-    if (!eval(t, l) || !eval(*s.value, r) || !binary(s.op, l, r, s.loc, v))
+    if (!eval(t, l) || !eval(*s.value, r))
+      return false;
+    if (s.op == "+" && l.kind == VK::List && r.kind != VK::Opaque) {
+      std::vector<Value> items;
+      if (!iterate(r, s.value->loc, items))
+        return false;
+      Value rl;
+      if (!makeSeq(VK::List, std::move(items), s.loc, rl))
+        return false;
+      r = std::move(rl);
+    }
+    if (!binary(s.op, l, r, s.loc, v))
       return false;
     return assign(t, v);
   }
@@ -146,40 +335,43 @@ bool Interp::exec(const Stmt &s) {
       }
       std::string root = llvm::StringRef(n.dotted).split('.').first.str();
       Value rootMod;
-      if (!importModule(root, n.loc, rootMod, true) ||
-          !bind(root, rootMod))
+      if (!importModule(root, n.loc, rootMod, true) || !bind(root, rootMod))
         return false;
     }
     return true;
   case Stmt::Kind::ImportFrom: {
-    if (s.level > 0)
-      return fail(s.loc, "relative imports are not supported");
-    if (s.star)
-      return fail(s.loc, "'from " + s.module +
-                             " import *' is not supported; import the names "
-                             "you use");
     Value mod;
-    if (!importModule(s.module, s.loc, mod, false))
+    if (s.level > 0) {
+      // A module of the script's own package: kiln reads one file only.
+      mod = opaque("module ." + s.module, s.loc);
+      mod.kind = VK::Module;
+      mod.s = "." + s.module;
+    } else if (!importModule(s.module, s.loc, mod, false)) {
       return false;
+    }
+    if (s.star) {
+      if (llvm::StringRef(mod.s).startswith("keras") ||
+          llvm::StringRef(mod.s).startswith("tensorflow"))
+        return fail(s.loc, "'from " + s.module +
+                               " import *' is not supported; import the "
+                               "names you use");
+      return true; // names from other modules stay undefined
+    }
     for (const ImportName &n : s.names) {
       Value v;
       if (!getAttr(mod, n.dotted, n.loc, v))
         return false;
-      const std::string &name = n.as.empty() ? n.dotted : n.as;
-      if (!bind(name, v))
+      if (!bind(n.as.empty() ? n.dotted : n.as, v))
         return false;
     }
     return true;
   }
   case Stmt::Kind::Def: {
     Value fn;
-    fn.kind = VK::Function;
-    fn.ref = int(functions.size());
-    fn.s = s.name;
-    fn.loc = s.loc;
-    functions.push_back(&s);
-    return bind(s.name, fn);
+    return defineFunction(s, fn) && bind(s.name, fn);
   }
+  case Stmt::Kind::Class:
+    return defineClass(s);
   case Stmt::Kind::Return: {
     Value v;
     v.loc = s.loc;
@@ -189,29 +381,227 @@ bool Interp::exec(const Stmt &s) {
     returning = true;
     return true;
   }
-  case Stmt::Kind::For: {
-    Value seq;
-    std::vector<Value> items;
-    if (!eval(*s.value, seq))
+  case Stmt::Kind::Break:
+    breaking = true;
+    return true;
+  case Stmt::Kind::Continue:
+    continuing = true;
+    return true;
+  case Stmt::Kind::For:
+  case Stmt::Kind::While:
+    return execLoop(s);
+  case Stmt::Kind::If: {
+    Value cond;
+    if (!eval(*s.value, cond))
       return false;
-    if (seq.isSeq())
-      items = std::move(seq.items); // no copy of long ranges
-    else if (!iterate(seq, s.value->loc, items))
-      return false;
-    for (const Value &item : items) {
-      if (!assign(*s.targets[0], item) || !execBlock(s.body))
+    if (cond.kind == VK::Opaque)
+      return skipOnData(s, cond, "if");
+    if (cond.kind == VK::Tensor)
+      return fail(s.value->loc, "the truth value of a Keras tensor is not "
+                                "known while the model is built");
+    bool known;
+    bool t = truth(cond, known);
+    if (!known)
+      t = true; // objects, functions, layers and modules are true
+    return execBlock(t ? s.body : s.orelse);
+  }
+  case Stmt::Kind::With: {
+    for (size_t k = 0; k < s.targets.size(); ++k) {
+      Value ctx;
+      if (!eval(*s.targets[k], ctx))
         return false;
-      if (returning)
-        break;
+      if (!s.withTargets[k])
+        continue;
+      // What __enter__ returns is not modelled: file handles, strategy
+      // scopes and the like are opaque.
+      if (!assign(*s.withTargets[k],
+                  derived(ctx, s.targets[k]->source().str(),
+                          s.targets[k]->loc)))
+        return false;
+    }
+    return execBlock(s.body);
+  }
+  case Stmt::Kind::Try:
+    return execTry(s);
+  case Stmt::Kind::Raise: {
+    Value v;
+    if (s.value && !eval(*s.value, v))
+      return false;
+    if (!s.value) {
+      if (raised.kind == VK::None)
+        return fail(s.loc, "'raise' with no active exception");
+      v = raised;
+    }
+    if (v.kind != VK::Exception) {
+      Value ex;
+      ex.kind = VK::Exception;
+      ex.s = v.kind == VK::Class    ? classes[size_t(v.ref)].name
+             : v.kind == VK::Builtin ? v.s
+                                     : typeName(v);
+      ex.s2 = s.value ? s.value->source().str() : ex.s;
+      v = ex;
+    }
+    v.loc = s.loc;
+    raised = v;
+    raising = true;
+    return true;
+  }
+  case Stmt::Kind::Assert: {
+    Value cond;
+    if (!eval(*s.value, cond))
+      return false;
+    bool known;
+    bool t = truth(cond, known);
+    if (known && !t) {
+      Value msg;
+      if (!s.targets.empty() && !eval(*s.targets[0], msg))
+        return false;
+      return fail(s.loc, "assertion failed" +
+                             (msg.kind == VK::Str ? ": " + msg.s
+                                                  : std::string()));
     }
     return true;
   }
+  case Stmt::Kind::Del:
+    for (const ExprP &t : s.targets) {
+      if (t->kind == Expr::Kind::Name) {
+        if (frame && frame->vars.erase(t->text))
+          continue;
+        if (globals.erase(t->text))
+          continue;
+        return fail(t->loc, "name '" + t->text + "' is not defined");
+      }
+      Value v;
+      if (t->kind != Expr::Kind::Tuple && t->kind != Expr::Kind::List &&
+          t->items.size() > 0 && !eval(*t->items[0], v))
+        return false;
+    }
+    return true;
+  case Stmt::Kind::Global:
+  case Stmt::Kind::Nonlocal:
+    if (frame)
+      for (const ImportName &n : s.names)
+        (s.kind == Stmt::Kind::Global ? frame->globalNames
+                                      : frame->nonlocalNames)
+            .insert(n.dotted);
+    return true;
   }
   return fail(s.loc, "unsupported statement");
 }
 
+bool Interp::execLoop(const Stmt &s) {
+  bool isFor = s.kind == Stmt::Kind::For;
+  if (s.isAsync)
+    return fail(s.loc, "'async for' is not supported");
+  std::vector<Value> items;
+  if (isFor) {
+    Value seq;
+    if (!eval(*s.value, seq))
+      return false;
+    if (seq.kind == VK::Instance &&
+        kerasBaseOf(objects[size_t(seq.ref)].cls) == "opaque")
+      seq = opaque(s.value->source().str(), s.value->loc);
+    if (seq.kind == VK::Opaque)
+      return skipOnData(s, seq, "for");
+    if (seq.isSeq())
+      items = std::move(seq.items); // no copy of long ranges
+    else if (!iterate(seq, s.value->loc, items))
+      return false;
+  }
+  bool broke = false;
+  for (size_t k = 0;; ++k) {
+    if (isFor) {
+      if (k >= items.size())
+        break;
+      if (!assign(*s.targets[0], items[k]))
+        return false;
+    } else {
+      Value cond;
+      if (!eval(*s.value, cond))
+        return false;
+      if (cond.kind == VK::Opaque) {
+        if (k == 0)
+          return skipOnData(s, cond, "while");
+        return fail(s.value->loc, "the condition of this 'while' loop came "
+                                  "to depend on data " +
+                                      dataOrigin(cond));
+      }
+      bool known;
+      bool t = truth(cond, known);
+      if (!t && known)
+        break;
+      if (++steps > kMaxSteps)
+        return fail(s.loc, "the script runs too long (over " +
+                               llvm::Twine(kMaxSteps) + " statements)");
+    }
+    if (!execBlock(s.body))
+      return false;
+    continuing = false;
+    if (returning || raising)
+      return true;
+    if (breaking) {
+      breaking = false;
+      broke = true;
+      break;
+    }
+  }
+  return broke ? true : execBlock(s.orelse);
+}
+
+bool Interp::execTry(const Stmt &s) {
+  if (!execBlock(s.body))
+    return false;
+  if (raising) {
+    for (const Handler &h : s.handlers) {
+      bool match = !h.type;
+      if (h.type) {
+        Value type;
+        if (!eval(*h.type, type))
+          return false;
+        std::vector<Value> types =
+            type.isSeq() ? type.items : std::vector<Value>{type};
+        for (const Value &t : types) {
+          std::string name = t.kind == VK::Class ? classes[size_t(t.ref)].name
+                             : t.kind == VK::Builtin ? t.s
+                                                     : "";
+          match |= name == raised.s || name == "Exception" ||
+                   name == "BaseException" || t.kind == VK::Opaque ||
+                   t.kind == VK::Module;
+        }
+      }
+      if (!match)
+        continue;
+      raising = false;
+      if (!h.name.empty() && !bind(h.name, raised))
+        return false;
+      if (!execBlock(h.body))
+        return false;
+      break;
+    }
+  } else if (!returning && !breaking && !continuing) {
+    if (!execBlock(s.orelse))
+      return false;
+  }
+  if (s.finalbody.empty())
+    return true;
+  // finally runs whatever happened; its own return/raise/break wins.
+  bool ret = returning, brk = breaking, cont = continuing, rais = raising;
+  Value rv = returnValue;
+  returning = breaking = continuing = raising = false;
+  if (!execBlock(s.finalbody))
+    return false;
+  if (!returning && !breaking && !continuing && !raising) {
+    returning = ret;
+    breaking = brk;
+    continuing = cont;
+    raising = rais;
+    returnValue = rv;
+  }
+  return true;
+}
+
 bool Interp::iterate(const Value &v, llvm::SMLoc loc, std::vector<Value> &out) {
-  if (v.isSeq()) {
+  if (v.isSeq() || v.kind == VK::Set) {
     out = v.items;
     return true;
   }
@@ -225,16 +615,162 @@ bool Interp::iterate(const Value &v, llvm::SMLoc loc, std::vector<Value> &out) {
     }
     return true;
   }
+  if (v.kind == VK::Str) {
+    for (char c : v.s) {
+      Value ch;
+      ch.kind = VK::Str;
+      ch.s = std::string(1, c);
+      ch.loc = loc;
+      out.push_back(std::move(ch));
+    }
+    return true;
+  }
+  if (v.kind == VK::Model) {
+    Value layersList;
+    if (!modelAttr(v.ref, "layers", loc, layersList))
+      return false;
+    out = layersList.items;
+    return true;
+  }
   if (v.kind == VK::Opaque)
-    return fail(loc, "loops over data values are not supported");
+    return fail(loc, "iterating over data values is not supported here " +
+                         dataOrigin(v));
   return fail(loc, "'" + typeName(v) + "' object is not iterable");
 }
 
 bool Interp::bind(const std::string &name, const Value &v) {
-  if (locals)
-    (*locals)[name] = v;
-  else
+  if (!frame || frame->globalNames.count(name)) {
     globals[name] = v;
+    return true;
+  }
+  if (frame->nonlocalNames.count(name))
+    for (Frame *f = frame->parent.get(); f; f = f->parent.get())
+      if (f->vars.count(name)) {
+        f->vars[name] = v;
+        return true;
+      }
+  frame->vars[name] = v;
+  return true;
+}
+
+bool Interp::lookupName(const std::string &name, llvm::SMLoc loc,
+                        Value &out) {
+  for (Frame *f = frame.get(); f; f = f->parent.get()) {
+    if (f->globalNames.count(name))
+      break;
+    auto it = f->vars.find(name);
+    if (it != f->vars.end()) {
+      out = it->second;
+      out.loc = loc;
+      return true;
+    }
+  }
+  auto it = globals.find(name);
+  if (it != globals.end()) {
+    out = it->second;
+    out.loc = loc;
+    return true;
+  }
+  static const char *const builtins[] = {
+      "print",    "len",        "range",     "int",        "float",
+      "str",      "abs",        "min",       "max",        "round",
+      "list",     "tuple",      "zip",       "enumerate",  "next",
+      "iter",     "sorted",     "reversed",  "sum",        "any",
+      "all",      "isinstance", "issubclass", "dict",      "set",
+      "frozenset", "map",       "filter",    "bool",       "getattr",
+      "hasattr",  "setattr",    "super",     "object",     "open",
+      "type",     "repr",       "callable",  "divmod",     "pow",
+      "hash",     "id",         "vars",      "format",     "chr",
+      "ord",      "input",      "exit",      "quit",       "property",
+      "staticmethod", "classmethod"};
+  for (const char *b : builtins)
+    if (name == b) {
+      out = Value();
+      out.kind = VK::Builtin;
+      out.s = b;
+      out.loc = loc;
+      return true;
+    }
+  static const char *const exceptions[] = {
+      "Exception",     "BaseException",     "ValueError",
+      "TypeError",     "KeyError",          "IndexError",
+      "RuntimeError",  "NotImplementedError", "ImportError",
+      "ModuleNotFoundError", "AttributeError", "StopIteration",
+      "AssertionError", "ZeroDivisionError", "OSError",
+      "FileNotFoundError", "IOError",       "KeyboardInterrupt",
+      "ArithmeticError", "LookupError",     "NameError",
+      "UserWarning",   "DeprecationWarning", "Warning"};
+  for (const char *x : exceptions)
+    if (name == x) {
+      out = Value();
+      out.kind = VK::Builtin;
+      out.s = x;
+      out.s2 = "exception";
+      out.loc = loc;
+      return true;
+    }
+  if (name == "__name__") {
+    out = Value();
+    out.kind = VK::Str;
+    out.s = "__main__";
+    out.loc = loc;
+    return true;
+  }
+  if (name == "NotImplemented" || name == "Ellipsis" || name == "__file__") {
+    out = opaque(name, loc);
+    return true;
+  }
+  return fail(loc, "name '" + name + "' is not defined");
+}
+
+bool Interp::lookup(const Expr &e, Value &out) {
+  return lookupName(e.text, e.loc, out);
+}
+
+bool Interp::defineFunction(const Stmt &s, Value &out) {
+  FuncRec rec;
+  rec.def = &s;
+  rec.cls = frame && frame->isClass ? frame->cls : -1;
+  // Defaults are evaluated once, where the function is defined.
+  rec.defaults.resize(s.params.size());
+  for (size_t k = 0; k < s.params.size(); ++k)
+    if (s.params[k].defaultValue &&
+        !eval(*s.params[k].defaultValue, rec.defaults[k]))
+      return false;
+  out = Value();
+  out.kind = VK::Function;
+  out.ref = int(functions.size());
+  out.s = s.name;
+  out.loc = s.loc;
+  // A class body's names are not visible inside its methods.
+  out.env = frame && frame->isClass ? frame->parent : frame;
+  functions.push_back(std::move(rec));
+  // Decorators apply bottom-up. Those kiln does not model (tf.function,
+  // keras.saving.register_keras_serializable, ...) only affect tracing or
+  // saving, so the function stays as it is.
+  for (size_t k = s.decorators.size(); k-- > 0;) {
+    Value d;
+    if (!eval(*s.decorators[k], d))
+      return false;
+    FuncRec &f = functions[size_t(out.ref)];
+    if (d.kind == VK::Builtin && d.s == "property") {
+      f.isProperty = true;
+    } else if (d.kind == VK::Builtin && d.s == "staticmethod") {
+      f.isStatic = true;
+    } else if (d.kind == VK::Builtin && d.s == "classmethod") {
+      f.isClassMethod = true;
+    } else if (d.kind == VK::Function || d.kind == VK::BoundMethod) {
+      CallArgs a;
+      a.args.push_back(out);
+      a.argSrc.push_back(nullptr);
+      Value wrapped;
+      if (!callFunction(d, a, s.decorators[k]->loc, wrapped))
+        return false;
+      out = wrapped;
+      if (out.kind != VK::Function)
+        break;
+    }
+  }
   return true;
 }
 
@@ -244,458 +780,132 @@ bool Interp::assign(const Expr &target, const Value &v) {
     return bind(target.text, v);
   case Expr::Kind::Tuple:
   case Expr::Kind::List: {
+    size_t star = target.items.size();
+    for (size_t k = 0; k < target.items.size(); ++k)
+      if (target.items[k]->kind == Expr::Kind::Starred) {
+        if (star != target.items.size())
+          return fail(target.items[k]->loc,
+                      "multiple starred expressions in assignment");
+        star = k;
+      }
     if (v.kind == VK::Opaque) {
-      for (const ExprP &t : target.items)
-        if (!assign(*t, opaque(v.s + "[...]", v.loc)))
+      for (const ExprP &t : target.items) {
+        const Expr &tt =
+            t->kind == Expr::Kind::Starred ? *t->items[0] : *t;
+        if (!assign(tt, derived(v, v.s + "[...]", v.loc)))
           return false;
+      }
       return true;
     }
-    if (!v.isSeq())
-      return fail(target.loc, "cannot unpack non-sequence " + typeName(v));
-    if (v.items.size() != target.items.size())
-      return fail(target.loc, "cannot unpack " + llvm::Twine(v.items.size()) +
-                                  " values into " +
-                                  llvm::Twine(target.items.size()) +
-                                  " targets");
-    for (size_t k = 0; k < v.items.size(); ++k)
-      if (!assign(*target.items[k], v.items[k]))
+    std::vector<Value> items;
+    if (v.isSeq() || v.kind == VK::Set || v.kind == VK::Dict ||
+        v.kind == VK::Str) {
+      if (!iterate(v, target.loc, items))
         return false;
+    } else {
+      return fail(target.loc, "cannot unpack non-sequence " + typeName(v));
+    }
+    size_t n = target.items.size();
+    if (star == n ? items.size() != n : items.size() < n - 1)
+      return fail(target.loc, "cannot unpack " + llvm::Twine(items.size()) +
+                                  " values into " + llvm::Twine(n) +
+                                  " targets");
+    size_t rest = items.size() - (n - 1);
+    size_t at = 0;
+    for (size_t k = 0; k < n; ++k) {
+      if (k == star) {
+        std::vector<Value> mid(items.begin() + long(at),
+                               items.begin() + long(at + rest));
+        Value list;
+        if (!makeSeq(VK::List, std::move(mid), target.items[k]->loc, list) ||
+            !assign(*target.items[k]->items[0], list))
+          return false;
+        at += rest;
+        continue;
+      }
+      if (!assign(*target.items[k], items[at++]))
+        return false;
+    }
     return true;
   }
-  case Expr::Kind::Subscript:
   case Expr::Kind::Attr: {
     Value base;
     if (!eval(*target.items[0], base))
       return false;
-    if (base.kind == VK::Opaque ||
-        (base.kind == VK::Module && !llvm::StringRef(base.s).startswith(
-                                        "keras") &&
-         !llvm::StringRef(base.s).startswith("tensorflow"))) {
-      if (target.kind == Expr::Kind::Subscript) {
-        Value index;
-        return eval(*target.items[1], index);
-      }
+    if (base.kind == VK::Instance) {
+      objects[size_t(base.ref)].attrs[target.text] = v;
       return true;
     }
-    return fail(target.loc, "assigning to an attribute or item of a " +
+    if (base.kind == VK::Class) {
+      classes[size_t(base.ref)].attrs[target.text] = v;
+      return true;
+    }
+    if ((base.kind == VK::Layer || base.kind == VK::Model) &&
+        target.text == "trainable")
+      return true; // freezing does not change the model's structure
+    if (base.kind == VK::Opaque || base.kind == VK::Config ||
+        (base.kind == VK::Module &&
+         !llvm::StringRef(base.s).startswith("keras")))
+      return true;
+    return fail(target.loc, "assigning to an attribute of a " +
                                 typeName(base) + " is not supported");
   }
+  case Expr::Kind::Subscript: {
+    Value base, index;
+    if (!eval(*target.items[0], base))
+      return false;
+    const Expr &ix = *target.items[1];
+    if (base.kind == VK::Opaque ||
+        (base.kind == VK::Module &&
+         !llvm::StringRef(base.s).startswith("keras")))
+      return ix.kind == Expr::Kind::Slice || eval(ix, index);
+    if (ix.kind == Expr::Kind::Slice || !eval(ix, index))
+      return ix.kind == Expr::Kind::Slice
+                 ? fail(ix.loc, "assigning to a slice is not supported")
+                 : false;
+    Value updated = base;
+    if (base.kind == VK::Dict) {
+      if (index.kind != VK::Str && index.kind != VK::Int)
+        return fail(ix.loc, "dictionary keys must be strings or integers");
+      std::string key = index.kind == VK::Int ? std::to_string(index.i)
+                                              : index.s;
+      bool found = false;
+      for (size_t k = 0; k < updated.keys.size(); ++k)
+        if (updated.keys[k] == key) {
+          updated.items[k] = v;
+          found = true;
+        }
+      if (!found) {
+        updated.keys.push_back(key);
+        updated.items.push_back(v);
+      }
+      std::vector<std::string> keys = updated.keys;
+      if (!makeSeq(VK::Dict, std::move(updated.items), base.loc, updated))
+        return false;
+      updated.keys = std::move(keys);
+    } else if (base.kind == VK::List) {
+      if (index.kind != VK::Int)
+        return fail(ix.loc, "list indices must be integers");
+      int64_t n = int64_t(base.items.size()), k = index.i < 0 ? index.i + n
+                                                              : index.i;
+      if (k < 0 || k >= n)
+        return fail(ix.loc, "list assignment index out of range");
+      updated.items[size_t(k)] = v;
+      if (!makeSeq(VK::List, std::move(updated.items), base.loc, updated))
+        return false;
+    } else {
+      return fail(target.loc, "assigning to an item of a " + typeName(base) +
+                                  " is not supported");
+    }
+    // Containers are values here: write the new one back where it lives.
+    return assign(*target.items[0], updated);
+  }
+  case Expr::Kind::Starred:
+    return fail(target.loc, "starred assignment target must be in a list or "
+                            "tuple");
   default:
     return fail(target.loc, "cannot assign to expression");
   }
-}
-
-bool Interp::lookup(const Expr &e, Value &out) {
-  if (locals) {
-    auto it = locals->find(e.text);
-    if (it != locals->end()) {
-      out = it->second;
-      out.loc = e.loc;
-      return true;
-    }
-  }
-  auto it = globals.find(e.text);
-  if (it != globals.end()) {
-    out = it->second;
-    out.loc = e.loc;
-    return true;
-  }
-  static const char *const builtins[] = {
-      "print", "len",   "range", "int",   "float", "str",
-      "abs",   "min",   "max",   "round", "list",  "tuple"};
-  for (const char *b : builtins)
-    if (e.text == b) {
-      out = Value();
-      out.kind = VK::Builtin;
-      out.s = b;
-      out.loc = e.loc;
-      return true;
-    }
-  return fail(e.loc, "name '" + e.text + "' is not defined");
-}
-
-bool Interp::getAttr(const Value &obj, const std::string &name,
-                     llvm::SMLoc loc, Value &out) {
-  switch (obj.kind) {
-  case VK::Module:
-    return kerasAttr(obj, name, loc, out);
-  case VK::Opaque:
-    out = opaque(obj.s + "." + name, loc);
-    return true;
-  case VK::Str:
-    out = opaque("str." + name, loc);
-    return true;
-  case VK::Model: {
-    static const char *const methods[] = {
-        "add",     "compile",      "fit",          "summary",
-        "evaluate", "predict",     "save",         "save_weights",
-        "load_weights", "to_json", "count_params", "get_config"};
-    for (const char *m : methods)
-      if (name == m) {
-        out = Value();
-        out.kind = VK::Method;
-        out.s = name;
-        out.ref = obj.ref;
-        out.loc = loc;
-        return true;
-      }
-    return fail(loc, "model attribute '" + name + "' is not supported");
-  }
-  case VK::Layer:
-    return fail(loc, "layer attribute '" + name + "' is not supported");
-  case VK::Tensor:
-    return fail(loc, "attribute '" + name +
-                         "' of a Keras tensor is not supported");
-  default:
-    return fail(loc, "'" + typeName(obj) + "' object has no attribute '" +
-                         name + "'");
-  }
-}
-
-bool Interp::eval(const Expr &e, Value &out) {
-  DepthGuard g(evalDepth);
-  if (evalDepth > kMaxEvalDepth)
-    return fail(e.loc, "the script nests calls too deeply");
-  out = Value();
-  out.loc = e.loc;
-  switch (e.kind) {
-  case Expr::Kind::Name:
-    return lookup(e, out);
-  case Expr::Kind::Int:
-    out.kind = VK::Int;
-    out.i = e.i;
-    return true;
-  case Expr::Kind::Float:
-    out.kind = VK::Float;
-    out.f = e.f;
-    return true;
-  case Expr::Kind::Str:
-    out.kind = VK::Str;
-    out.s = e.text;
-    return true;
-  case Expr::Kind::FStr:
-    out = opaque("f-string", e.loc);
-    return true;
-  case Expr::Kind::None:
-    return true;
-  case Expr::Kind::Bool:
-    out.kind = VK::Bool;
-    out.b = e.i != 0;
-    return true;
-  case Expr::Kind::Ellipsis:
-  case Expr::Kind::Slice:
-    out = opaque("...", e.loc);
-    return true;
-  case Expr::Kind::Tuple:
-  case Expr::Kind::List: {
-    std::vector<Value> items(e.items.size());
-    for (size_t k = 0; k < e.items.size(); ++k)
-      if (!eval(*e.items[k], items[k]))
-        return false;
-    return makeSeq(e.kind == Expr::Kind::Tuple ? VK::Tuple : VK::List,
-                   std::move(items), e.loc, out);
-  }
-  case Expr::Kind::Dict: {
-    std::vector<Value> values;
-    std::vector<std::string> keys;
-    for (size_t k = 0; k + 1 < e.items.size(); k += 2) {
-      Value key, value;
-      if (!eval(*e.items[k], key) || !eval(*e.items[k + 1], value))
-        return false;
-      std::string name;
-      if (key.kind == VK::Str)
-        name = key.s;
-      else if (key.kind == VK::Int)
-        name = std::to_string(key.i);
-      else
-        return fail(key.loc, "dictionary keys must be strings or integers");
-      bool replaced = false;
-      for (size_t j = 0; j < keys.size(); ++j)
-        if (keys[j] == name) {
-          values[j] = std::move(value);
-          replaced = true;
-        }
-      if (!replaced) {
-        keys.push_back(std::move(name));
-        values.push_back(std::move(value));
-      }
-    }
-    if (!makeSeq(VK::Dict, std::move(values), e.loc, out))
-      return false;
-    out.keys = std::move(keys);
-    return true;
-  }
-  case Expr::Kind::Attr: {
-    Value obj;
-    if (!eval(*e.items[0], obj))
-      return false;
-    return getAttr(obj, e.text, e.loc, out);
-  }
-  case Expr::Kind::Call:
-    return call(e, out);
-  case Expr::Kind::Subscript: {
-    Value base, index;
-    if (!eval(*e.items[0], base))
-      return false;
-    const Expr &ix = *e.items[1];
-    std::vector<Value> parts;
-    if (ix.kind == Expr::Kind::Slice) {
-      for (const ExprP &p : ix.items) {
-        Value v;
-        if (p && !eval(*p, v))
-          return false;
-        parts.push_back(std::move(v));
-      }
-    } else if (!eval(ix, index)) {
-      return false;
-    }
-    if (base.kind == VK::Tensor || base.kind == VK::Layer)
-      return fail(e.loc, "indexing a Keras " + typeName(base) +
-                             " is not supported");
-    bool opaqueIndex = index.kind == VK::Opaque;
-    for (const Value &p : parts)
-      opaqueIndex |= !(p.kind == VK::None || p.kind == VK::Int ||
-                       p.kind == VK::Bool);
-    if (base.kind == VK::Opaque || base.kind == VK::Str ||
-        base.kind == VK::Module ||
-        (base.isSeq() && opaqueIndex && ix.kind != Expr::Kind::Slice)) {
-      out = opaque(e.source().str(), e.loc);
-      return true;
-    }
-    if (base.kind == VK::Dict) {
-      std::string key = index.kind == VK::Int ? std::to_string(index.i)
-                                              : index.s;
-      for (size_t k = 0; k < base.keys.size(); ++k)
-        if (base.keys[k] == key &&
-            (index.kind == VK::Str || index.kind == VK::Int)) {
-          out = base.items[k];
-          return true;
-        }
-      return fail(ix.loc, "key " + ix.source() + " is not in the dictionary");
-    }
-    if (!base.isSeq())
-      return fail(e.loc, "'" + typeName(base) + "' object is not subscriptable");
-    int64_t n = int64_t(base.items.size());
-    if (ix.kind != Expr::Kind::Slice) {
-      if (index.kind != VK::Int && index.kind != VK::Bool)
-        return fail(ix.loc, typeName(base) + " indices must be integers");
-      int64_t k = asInt(index);
-      if (k < 0)
-        k += n;
-      if (k < 0 || k >= n)
-        return fail(ix.loc, typeName(base) + " index out of range");
-      out = base.items[size_t(k)];
-      return true;
-    }
-    if (opaqueIndex)
-      return fail(ix.loc, "slice indices must be integers or None");
-    int64_t step = parts[2].kind == VK::None ? 1 : asInt(parts[2]);
-    if (step == 0)
-      return fail(ix.loc, "slice step cannot be zero");
-    step = std::max<int64_t>(-n - 1, std::min<int64_t>(step, n + 1));
-    auto bound = [&](const Value &v, int64_t dflt, int64_t lo, int64_t hi) {
-      if (v.kind == VK::None)
-        return dflt;
-      int64_t x = asInt(v);
-      if (x < 0)
-        x = x < -n ? lo : x + n;
-      return std::max(lo, std::min(hi, x));
-    };
-    std::vector<Value> items;
-    if (step > 0) {
-      for (int64_t k = bound(parts[0], 0, 0, n), hi = bound(parts[1], n, 0, n);
-           k < hi; k += step)
-        items.push_back(base.items[size_t(k)]);
-    } else {
-      for (int64_t k = bound(parts[0], n - 1, -1, n - 1),
-                   lo = bound(parts[1], -1, -1, n - 1);
-           k > lo; k += step)
-        items.push_back(base.items[size_t(k)]);
-    }
-    return makeSeq(base.kind, std::move(items), e.loc, out);
-  }
-  case Expr::Kind::BinOp: {
-    Value l, r;
-    if (!eval(*e.items[0], l))
-      return false;
-    if (e.text == "and" || e.text == "or") {
-      bool known;
-      bool t = truth(l, known);
-      if (known && (e.text == "and" ? !t : t)) {
-        out = l;
-        return true;
-      }
-      if (!eval(*e.items[1], r))
-        return false;
-      out = known ? r : opaque(e.source().str(), e.loc);
-      return true;
-    }
-    if (!eval(*e.items[1], r))
-      return false;
-    return binary(e.text, l, r, e.loc, out);
-  }
-  case Expr::Kind::Unary: {
-    Value v;
-    if (!eval(*e.items[0], v))
-      return false;
-    if (v.kind == VK::Opaque) {
-      out = opaque(e.source().str(), e.loc);
-      return true;
-    }
-    if (e.text == "not") {
-      bool known;
-      bool t = truth(v, known);
-      if (!known)
-        return fail(e.loc, "'not' of a " + typeName(v) + " is not supported");
-      out.kind = VK::Bool;
-      out.b = !t;
-      return true;
-    }
-    if (!v.isNum() || (e.text == "~" && v.kind == VK::Float))
-      return fail(e.loc, "bad operand type for unary " + e.text + ": '" +
-                             typeName(v) + "'");
-    if (e.text == "+") {
-      out = v;
-      if (out.kind == VK::Bool) {
-        out.kind = VK::Int;
-        out.i = v.b;
-      }
-    } else if (v.kind == VK::Float) {
-      out.kind = VK::Float;
-      out.f = -v.f;
-    } else {
-      int64_t x = asInt(v);
-      if (e.text == "-" && x == INT64_MIN)
-        return fail(e.loc, "integer overflow in constant arithmetic");
-      out.kind = VK::Int;
-      out.i = e.text == "-" ? -x : ~x;
-    }
-    out.loc = e.loc;
-    return true;
-  }
-  case Expr::Kind::IfExp: {
-    Value cond;
-    if (!eval(*e.items[0], cond))
-      return false;
-    bool known;
-    bool t = truth(cond, known);
-    if (!known)
-      return fail(e.items[0]->loc, "the condition of a conditional "
-                                   "expression must be a constant");
-    return eval(*e.items[t ? 1 : 2], out);
-  }
-  }
-  return fail(e.loc, "unsupported expression");
-}
-
-bool Interp::call(const Expr &e, Value &out) {
-  Value fn;
-  if (!eval(*e.items[0], fn))
-    return false;
-  if (e.starArg.isValid())
-    return fail(e.starArg, "*args and **kwargs in calls are not supported");
-  switch (fn.kind) {
-  case VK::KerasFn:
-  case VK::LayerClass:
-  case VK::ConfigClass:
-    return callKeras(fn, e, out);
-  case VK::Layer:
-    return layerCall(fn, e, out);
-  case VK::Method:
-    return modelMethod(fn, e, out);
-  case VK::Model:
-    return fail(e.loc, "using a model as a layer is not supported");
-  default:
-    break;
-  }
-  if (fn.kind == VK::Module &&
-      (fn.s == "keras" || llvm::StringRef(fn.s).startswith("keras.")))
-    return fail(e.loc, "'module' object '" + e.items[0]->source() +
-                           "' is not callable");
-  std::vector<Value> args(e.items.size() - 1), kwargs(e.kwValues.size());
-  for (size_t k = 1; k < e.items.size(); ++k)
-    if (!eval(*e.items[k], args[k - 1]))
-      return false;
-  for (size_t k = 0; k < e.kwValues.size(); ++k)
-    if (!eval(*e.kwValues[k], kwargs[k]))
-      return false;
-  if (fn.kind == VK::Builtin) {
-    if (!e.kwNames.empty() && fn.s != "print")
-      return fail(e.kwLocs[0], fn.s + "() takes no keyword arguments");
-    return callBuiltin(fn, e, args, e.loc, out);
-  }
-  if (fn.kind == VK::Function)
-    return callFunction(fn, e, args, kwargs, out);
-  if (fn.kind == VK::Module || fn.kind == VK::Opaque) {
-    for (size_t k = 0; k < args.size() + kwargs.size(); ++k) {
-      const Value &a = k < args.size() ? args[k] : kwargs[k - args.size()];
-      if (holdsKeras(a))
-        return fail(a.loc, "'" + e.items[0]->source() +
-                               "' cannot be applied to Keras tensors or "
-                               "layers; only Keras layers can");
-    }
-    out = opaque(e.source().str(), e.loc);
-    return true;
-  }
-  return fail(e.loc, "'" + typeName(fn) + "' object is not callable");
-}
-
-bool Interp::callFunction(const Value &fn, const Expr &e,
-                          std::vector<Value> &args,
-                          std::vector<Value> &kwargs, Value &out) {
-  const Stmt &def = *functions[size_t(fn.ref)];
-  if (callDepth >= kMaxCallDepth)
-    return fail(e.loc, "maximum recursion depth exceeded");
-  if (args.size() > def.params.size())
-    return fail(e.loc, def.name + "() takes " +
-                           llvm::Twine(def.params.size()) +
-                           " positional arguments but " +
-                           llvm::Twine(args.size()) + " were given");
-  std::map<std::string, Value> frame;
-  for (size_t k = 0; k < args.size(); ++k)
-    frame[def.params[k].name] = args[k];
-  for (size_t k = 0; k < kwargs.size(); ++k) {
-    const std::string &name = e.kwNames[k];
-    bool known = false;
-    for (const Param &p : def.params)
-      known |= p.name == name;
-    if (!known)
-      return fail(e.kwLocs[k], def.name +
-                                   "() got an unexpected keyword argument '" +
-                                   name + "'");
-    if (frame.count(name))
-      return fail(e.kwLocs[k], def.name + "() got multiple values for "
-                                          "argument '" + name + "'");
-    frame[name] = kwargs[k];
-  }
-  std::map<std::string, Value> *saved = locals;
-  for (const Param &p : def.params) {
-    if (frame.count(p.name))
-      continue;
-    if (!p.defaultValue)
-      return fail(e.loc, def.name + "() missing required argument '" +
-                             p.name + "'");
-    // Defaults are evaluated in the global scope, as at definition time.
-    locals = nullptr;
-    Value v;
-    bool ok = eval(*p.defaultValue, v);
-    locals = saved;
-    if (!ok)
-      return false;
-    frame[p.name] = std::move(v);
-  }
-  locals = &frame;
-  ++callDepth;
-  bool ok = execBlock(def.body);
-  --callDepth;
-  locals = saved;
-  if (!ok)
-    return false;
-  out = returning ? std::move(returnValue) : Value();
-  out.loc = e.loc;
-  returning = false;
-  returnValue = Value();
-  return true;
 }
 
 } // namespace kiln::frontend::python

@@ -15,6 +15,8 @@
 #include "llvm/ADT/StringSwitch.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <set>
 
 namespace kiln::frontend::python {
@@ -82,6 +84,59 @@ std::vector<std::string> positionalNames(const std::string &category,
   }
   if (category == "constraints" && cls == "MaxNorm")
     return {"max_value", "axis"};
+  // Keras's own parameter order for the classes scripts call positionally.
+  static const std::map<std::string, std::vector<std::string>> known = {
+      {"callbacks.ModelCheckpoint",
+       {"filepath", "monitor", "verbose", "save_best_only",
+        "save_weights_only", "mode", "save_freq"}},
+      {"callbacks.CSVLogger", {"filename", "separator", "append"}},
+      {"callbacks.LearningRateScheduler", {"schedule", "verbose"}},
+      {"callbacks.EarlyStopping",
+       {"monitor", "min_delta", "patience", "verbose", "mode", "baseline",
+        "restore_best_weights"}},
+      {"callbacks.ReduceLROnPlateau",
+       {"monitor", "factor", "patience", "verbose", "mode", "min_delta",
+        "cooldown", "min_lr"}},
+      {"callbacks.TensorBoard", {"log_dir"}},
+      {"callbacks.BackupAndRestore", {"backup_dir"}},
+      {"schedules.ExponentialDecay",
+       {"initial_learning_rate", "decay_steps", "decay_rate", "staircase",
+        "name"}},
+      {"schedules.InverseTimeDecay",
+       {"initial_learning_rate", "decay_steps", "decay_rate", "staircase",
+        "name"}},
+      {"schedules.CosineDecay",
+       {"initial_learning_rate", "decay_steps", "alpha", "name"}},
+      {"schedules.CosineDecayRestarts",
+       {"initial_learning_rate", "first_decay_steps", "t_mul", "m_mul",
+        "alpha", "name"}},
+      {"schedules.PiecewiseConstantDecay", {"boundaries", "values", "name"}},
+      {"schedules.PolynomialDecay",
+       {"initial_learning_rate", "decay_steps", "end_learning_rate", "power",
+        "cycle", "name"}},
+      {"metrics.TopKCategoricalAccuracy", {"k", "name", "dtype"}},
+      {"metrics.SparseTopKCategoricalAccuracy", {"k", "name", "dtype"}},
+      {"metrics.Accuracy", {"name", "dtype"}},
+      {"metrics.CategoricalAccuracy", {"name", "dtype"}},
+      {"metrics.SparseCategoricalAccuracy", {"name", "dtype"}},
+      {"metrics.BinaryAccuracy", {"name", "dtype", "threshold"}},
+      {"metrics.Mean", {"name", "dtype"}},
+      {"metrics.AUC", {"num_thresholds", "curve"}},
+      {"metrics.Precision", {"thresholds", "top_k", "class_id", "name"}},
+      {"metrics.Recall", {"thresholds", "top_k", "class_id", "name"}},
+      {"losses.CategoricalCrossentropy",
+       {"from_logits", "label_smoothing", "axis", "reduction", "name"}},
+      {"losses.SparseCategoricalCrossentropy",
+       {"from_logits", "ignore_class", "reduction", "name"}},
+      {"losses.BinaryCrossentropy",
+       {"from_logits", "label_smoothing", "axis", "reduction", "name"}},
+      {"losses.MeanSquaredError", {"reduction", "name"}},
+      {"losses.MeanAbsoluteError", {"reduction", "name"}},
+      {"losses.Huber", {"delta", "reduction", "name"}},
+  };
+  auto it = known.find(category + "." + cls);
+  if (it != known.end())
+    return it->second;
   return {};
 }
 
@@ -127,8 +182,16 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
   bool capital = !name.empty() && name[0] >= 'A' && name[0] <= 'Z';
   if (path == "tensorflow")
     return module(name == "keras" ? "keras" : "tensorflow." + name);
-  if (path == "tensorflow.nn") {
-    out = makeValue(VK::Str, name, loc); // tf.nn.relu names an activation
+  if (path == "tensorflow.nn")
+    return fn("tfnn", name); // tf.nn.relu names an activation
+  if (path == "math" && !isKerasPath(path)) {
+    // Python's math module computes on constants (model sizes).
+    if (name == "pi" || name == "e" || name == "inf") {
+      out = makeValue(VK::Float, "", loc);
+      out.f = name == "pi" ? M_PI : name == "e" ? M_E : HUGE_VAL;
+      return true;
+    }
+    out = makeValue(VK::Builtin, "math." + name, loc);
     return true;
   }
   if (!isKerasPath(path))
@@ -140,12 +203,25 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
             .Cases("regularizers", "constraints", "optimizers", "losses",
                    true)
             .Cases("metrics", "callbacks", "activations", "backend", true)
+            .Cases("preprocessing", "ops", "saving", "mixed_precision",
+                   "random", true)
+            .Cases("config", "export", "applications", "src", true)
             .Default(false))
       return module("keras." + name);
     if (name == "Sequential" || name == "Model" || name == "Input")
       return fn(name);
+    if (name == "__version__") {
+      out = makeValue(VK::Str, "3.0.0", loc);
+      return true;
+    }
     return noAttr();
   }
+  if (path == "keras.applications")
+    return fail(loc, "keras.applications." + name +
+                         " needs pretrained weights from the internet, which "
+                         "kiln does not download; build the model in Keras, "
+                         "call model.save(\"model.keras\") and run kiln "
+                         "compile model.keras");
   if (path == "keras.layers") {
     if (name == "Input")
       return fn("Input");
@@ -162,6 +238,9 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
   if (path == "keras.models") {
     if (name == "Sequential" || name == "Model")
       return fn(name);
+    if (name == "load_model" || name == "clone_model" ||
+        name == "model_from_json")
+      return fn("ignore", name);
     return noAttr();
   }
   if (path == "keras.datasets") {
@@ -177,16 +256,19 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
       return fn("load_data", path.substr(strlen("keras.datasets.")));
     return noAttr();
   }
-  if (path == "keras.utils") {
-    if (name == "to_categorical" || name == "normalize" ||
-        name == "set_random_seed" || name == "plot_model")
-      return fn("ignore", name);
-    return noAttr();
-  }
-  if (path == "keras.backend") {
-    if (name == "clear_session")
-      return fn("ignore", name);
-    return noAttr();
+  // Modules whose functions work on data, files or the session: calling
+  // them gives data; on Keras tensors they are an error (callKeras).
+  if (path == "keras.utils" || path == "keras.backend" ||
+      path == "keras.preprocessing" ||
+      llvm::StringRef(path).startswith("keras.preprocessing.") ||
+      path == "keras.ops" || path == "keras.saving" ||
+      path == "keras.mixed_precision" || path == "keras.random" ||
+      path == "keras.config" || path == "keras.export" ||
+      llvm::StringRef(path).startswith("keras.src")) {
+    if (path == "keras.preprocessing" &&
+        (name == "image" || name == "text" || name == "sequence"))
+      return module(path + "." + name);
+    return fn("ignore", path.substr(strlen("keras.")) + "." + name);
   }
   if (path == "keras.activations") {
     out = makeValue(VK::Str, name, loc);
@@ -198,19 +280,6 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
     return module("keras.schedules");
   std::string category = path.substr(strlen("keras."));
   out = makeValue(VK::ConfigClass, name, loc, category);
-  return true;
-}
-
-bool Interp::evalArgs(const Expr &e, std::vector<Value> &args,
-                      std::vector<Value> &kwargs) {
-  args.resize(e.items.size() - 1);
-  kwargs.resize(e.kwValues.size());
-  for (size_t k = 1; k < e.items.size(); ++k)
-    if (!eval(*e.items[k], args[k - 1]))
-      return false;
-  for (size_t k = 0; k < e.kwValues.size(); ++k)
-    if (!eval(*e.kwValues[k], kwargs[k]))
-      return false;
   return true;
 }
 
@@ -236,12 +305,18 @@ bool Interp::toKValue(const Value &v, const Expr *src, const std::string &what,
   case VK::ConfigClass:
     out = KValue::string(v.s, loc);
     return true;
+  case VK::KerasFn:
+    if (v.s != "tfnn")
+      break;
+    out = KValue::string(v.s2, loc);
+    return true;
   case VK::Config:
     out = *v.cfg;
     out.loc = loc;
     return true;
   case VK::Tuple:
   case VK::List:
+  case VK::Set:
   case VK::Dict: {
     bool literal = src &&
                    (src->kind == Expr::Kind::Tuple ||
@@ -264,8 +339,6 @@ bool Interp::toKValue(const Value &v, const Expr *src, const std::string &what,
     return true;
   }
   case VK::Opaque:
-    if (v.s == "f-string")
-      return fail(loc, "f-strings are not supported in " + what);
     if (allowData) {
       // Data handed to compile()/fit() is named by the user's text.
       std::string text = src ? src->source().str() : v.s;
@@ -273,70 +346,85 @@ bool Interp::toKValue(const Value &v, const Expr *src, const std::string &what,
       return true;
     }
     return fail(loc, what + " must be a constant, not a value computed from "
-                            "data");
+                            "data" +
+                         (v.origin.isValid() ? ": " + dataOrigin(v) : ""));
   default:
-    return fail(loc, what + " must be a constant, not a " + typeName(v));
+    break;
   }
+  if (allowData) {
+    // fit()/compile() arguments kiln does not model (custom callbacks,
+    // schedule functions): recorded by their text for the trainer to judge.
+    out = KValue::string(src ? src->source().str() : "<" + typeName(v) + ">",
+                         loc);
+    return true;
+  }
+  return fail(loc, what + " must be a constant, not a " + typeName(v));
 }
 
-bool Interp::callKeras(const Value &fn, const Expr &e, Value &out) {
+bool Interp::callKeras(const Value &fn, const Expr &e, CallArgs &a,
+                       Value &out) {
   if (fn.kind == VK::LayerClass)
-    return createLayer(fn, e, out);
+    return createLayer(fn, e, a, out);
   if (fn.kind == VK::ConfigClass)
-    return createConfig(fn, e, out);
+    return createConfig(fn, e, a, out);
   if (fn.s == "Input")
-    return createInput(e, out);
+    return createInput(e, a, out);
   if (fn.s == "Sequential" || fn.s == "Model")
-    return createModel(fn, e, out);
+    return createModel(fn, e.loc, a, out);
+  if (fn.s == "superinit") {
+    // super().__init__(...) of a keras.Model subclass: with inputs and
+    // outputs it is a functional model; otherwise only its name matters.
+    out = makeValue(VK::None, "", e.loc);
+    int obj = fn.ref;
+    if (obj < 0 || objects[size_t(obj)].model < 0)
+      return true;
+    bool functional = a.args.size() >= 2;
+    for (const std::string &k : a.kwNames)
+      functional |= k == "inputs" || k == "outputs";
+    int model = objects[size_t(obj)].model;
+    if (functional) {
+      Value ignored;
+      Value modelFn = makeValue(VK::KerasFn, "Model", e.loc);
+      return createModel(modelFn, e.loc, a, ignored, obj);
+    }
+    for (size_t k = 0; k < a.kwNames.size(); ++k)
+      if (a.kwNames[k] == "name" && a.kwargs[k].kind == VK::Str)
+        models[size_t(model)].name = a.kwargs[k].s;
+    return true;
+  }
   if (fn.s == "merge") {
     // layers.add([a, b], **kw) is layers.Add(**kw)([a, b]).
-    if (e.items.size() != 2)
+    if (a.args.size() != 1)
       return fail(e.loc, "layers." + toSnakeCase(fn.s2) +
                              "() takes one list of tensors");
-    Value layer;
     LayerRec rec;
     rec.spec.className = fn.s2;
     rec.spec.loc = e.loc;
     rec.spec.name = uniqueName(fn.s2, used);
-    {
-      Context ctx(*this, layerContext(rec.spec));
-      for (size_t k = 0; k < e.kwValues.size(); ++k) {
-        Value v;
-        KValue kv;
-        if (!eval(*e.kwValues[k], v))
-          return false;
-        if (e.kwNames[k] == "name" && v.kind == VK::Str) {
-          rec.spec.name = v.s;
-          rec.spec.nameGiven = true;
-          continue;
-        }
-        if (!toKValue(v, e.kwValues[k].get(), "argument '" + e.kwNames[k] + "'",
-                      kv))
-          return false;
-        rec.spec.kwargs.emplace_back(e.kwNames[k], std::move(kv));
+    Context ctx(*this, layerContext(rec.spec));
+    for (size_t k = 0; k < a.kwargs.size(); ++k) {
+      KValue kv;
+      if (a.kwNames[k] == "name" && a.kwargs[k].kind == VK::Str) {
+        rec.spec.name = a.kwargs[k].s;
+        rec.spec.nameGiven = true;
+        continue;
       }
+      if (!toKValue(a.kwargs[k], a.kwSrc[k], "argument '" + a.kwNames[k] + "'",
+                    kv))
+        return false;
+      rec.spec.kwargs.emplace_back(a.kwNames[k], std::move(kv));
     }
-    layers.push_back(std::move(rec));
-    layer = makeValue(VK::Layer, "", e.loc);
-    layer.ref = int(layers.size() - 1);
-    Value arg;
-    if (!eval(*e.items[1], arg))
-      return false;
-    Context ctx(*this, layerContext(layers[size_t(layer.ref)].spec));
     std::vector<TensorRef> ins;
-    if (!tensorsOf(arg, "the layer's inputs", ins))
+    if (!tensorsOf(a.args[0], "the layer's inputs", ins))
       return false;
-    LayerRec &l = layers[size_t(layer.ref)];
-    l.connected = true;
-    l.order = order++;
-    l.spec.inputs = ins;
+    rec.connected = true;
+    rec.order = order++;
+    rec.spec.inputs = ins;
+    layers.push_back(std::move(rec));
     out = makeValue(VK::Tensor, "", e.loc);
-    out.ref = layer.ref;
+    out.ref = int(layers.size() - 1);
     return true;
   }
-  std::vector<Value> args, kwargs;
-  if (!evalArgs(e, args, kwargs))
-    return false;
   if (fn.s == "load_data") {
     dataset = fn.s2;
     datasetLoc = e.loc;
@@ -344,9 +432,8 @@ bool Interp::callKeras(const Value &fn, const Expr &e, Value &out) {
     std::vector<Value> halves;
     for (auto &half : names) {
       std::vector<Value> pair;
-      for (const char *n : half) {
-        pair.push_back(makeValue(VK::Opaque, n, e.loc));
-      }
+      for (const char *n : half)
+        pair.push_back(values::opaque(n, e.loc));
       Value t;
       if (!makeSeq(VK::Tuple, std::move(pair), e.loc, t))
         return false;
@@ -354,53 +441,64 @@ bool Interp::callKeras(const Value &fn, const Expr &e, Value &out) {
     }
     return makeSeq(VK::Tuple, std::move(halves), e.loc, out);
   }
-  for (const Value &a : args)
-    if (a.kind == VK::Tensor)
-      return fail(a.loc, "keras." + fn.s2 + "() of a Keras tensor is not "
-                                            "supported");
-  out = makeValue(VK::Opaque, e.source().str(), e.loc); // "ignore"
+  for (size_t k = 0; k < a.args.size() + a.kwargs.size(); ++k) {
+    const Value &v = k < a.args.size() ? a.args[k] : a.kwargs[k - a.args.size()];
+    if (values::holdsKeras(v))
+      return fail(v.loc, (fn.s == "tfnn" ? "tf.nn." : "keras.") + fn.s2 +
+                             "() of a Keras tensor is not supported; use a "
+                             "Keras layer");
+  }
+  out = values::opaque(e.source().str(), e.loc); // "ignore"
   return true;
 }
 
-bool Interp::createLayer(const Value &cls, const Expr &e, Value &out) {
+bool Interp::createLayer(const Value &cls, const Expr &e, CallArgs &a,
+                         Value &out) {
   LayerRec rec;
   rec.spec.className = cls.s;
   rec.spec.loc = e.loc;
   // Errors while reading the arguments name the layer about to be made.
   std::string peek;
-  for (size_t k = 0; k < e.kwNames.size(); ++k)
-    if (e.kwNames[k] == "name" && e.kwValues[k]->kind == Expr::Kind::Str)
-      peek = e.kwValues[k]->text;
+  for (size_t k = 0; k < a.kwNames.size(); ++k)
+    if (a.kwNames[k] == "name" && a.kwargs[k].kind == VK::Str)
+      peek = a.kwargs[k].s;
   if (peek.empty()) {
     std::map<std::string, int> copy = used;
     peek = uniqueName(cls.s, copy);
   }
   Context ctx(*this, "in layer '" + peek + "' (" + cls.s + "): ");
-  std::vector<Value> args, kwargs;
-  if (!evalArgs(e, args, kwargs))
-    return false;
-  for (size_t k = 0; k < args.size(); ++k) {
+  if (cls.s == "Layer")
+    return fail(e.loc, "keras.layers.Layer itself has no computation; "
+                       "subclass it");
+  if (a.opaqueStar.isValid())
+    return fail(a.opaqueStar, "the layer's arguments are unpacked from a "
+                              "data value");
+  for (size_t k = 0; k < a.args.size(); ++k) {
     KValue kv;
-    if (!toKValue(args[k], e.items[k + 1].get(),
+    if (!toKValue(a.args[k], a.argSrc[k],
                   "argument " + std::to_string(k + 1), kv))
       return false;
     rec.spec.args.push_back(std::move(kv));
   }
-  for (size_t k = 0; k < kwargs.size(); ++k) {
-    if (e.kwNames[k] == "name" && kwargs[k].kind != VK::None) {
-      if (kwargs[k].kind != VK::Str)
-        return fail(kwargs[k].loc, "name= must be a string");
-      rec.spec.name = kwargs[k].s;
+  for (size_t k = 0; k < a.kwargs.size(); ++k) {
+    if (a.kwNames[k] == "name" && a.kwargs[k].kind != VK::None) {
+      if (a.kwargs[k].kind != VK::Str)
+        return fail(a.kwargs[k].loc, "name= must be a string" +
+                                         (a.kwargs[k].kind == VK::Opaque
+                                              ? ", not " +
+                                                    dataOrigin(a.kwargs[k])
+                                              : std::string()));
+      rec.spec.name = a.kwargs[k].s;
       rec.spec.nameGiven = true;
       continue;
     }
-    if (e.kwNames[k] == "name")
+    if (a.kwNames[k] == "name")
       continue;
     KValue kv;
-    if (!toKValue(kwargs[k], e.kwValues[k].get(),
-                  "argument '" + e.kwNames[k] + "'", kv))
+    if (!toKValue(a.kwargs[k], a.kwSrc[k], "argument '" + a.kwNames[k] + "'",
+                  kv))
       return false;
-    rec.spec.kwargs.emplace_back(e.kwNames[k], std::move(kv));
+    rec.spec.kwargs.emplace_back(a.kwNames[k], std::move(kv));
   }
   if (!rec.spec.nameGiven)
     rec.spec.name = uniqueName(cls.s, used);
@@ -414,7 +512,7 @@ bool Interp::createLayer(const Value &cls, const Expr &e, Value &out) {
 
 /// keras.Input(shape, batch_size, dtype, sparse, batch_shape, name, tensor):
 /// an InputLayer whose positionals are recorded under their keywords.
-bool Interp::createInput(const Expr &e, Value &out) {
+bool Interp::createInput(const Expr &e, CallArgs &a, Value &out) {
   static const char *const names[] = {"shape",       "batch_size", "dtype",
                                       "sparse",      "batch_shape", "name",
                                       "tensor"};
@@ -424,22 +522,19 @@ bool Interp::createInput(const Expr &e, Value &out) {
   std::map<std::string, int> copy = used;
   Context ctx(*this, "in layer '" + uniqueName("InputLayer", copy) +
                          "' (InputLayer): ");
-  std::vector<Value> args, kwargs;
-  if (!evalArgs(e, args, kwargs))
-    return false;
-  if (args.size() > 7)
-    return fail(e.items[8]->loc, "keras.Input() takes at most 7 positional "
-                                 "arguments");
-  for (size_t k = 0; k < args.size() + kwargs.size(); ++k) {
-    bool pos = k < args.size();
-    const Value &v = pos ? args[k] : kwargs[k - args.size()];
-    const Expr *src = pos ? e.items[k + 1].get()
-                          : e.kwValues[k - args.size()].get();
-    std::string key = pos ? names[k] : e.kwNames[k - args.size()];
+  if (a.args.size() > 7)
+    return fail(a.args[7].loc, "keras.Input() takes at most 7 positional "
+                               "arguments");
+  for (size_t k = 0; k < a.args.size() + a.kwargs.size(); ++k) {
+    bool pos = k < a.args.size();
+    size_t j = k - a.args.size();
+    const Value &v = pos ? a.args[k] : a.kwargs[j];
+    const Expr *src = pos ? a.argSrc[k] : a.kwSrc[j];
+    std::string key = pos ? names[k] : a.kwNames[j];
     if (!pos)
-      for (size_t j = 0; j < args.size(); ++j)
-        if (key == names[j])
-          return fail(e.kwLocs[k - args.size()],
+      for (size_t i = 0; i < a.args.size(); ++i)
+        if (key == names[i])
+          return fail(a.kwLocs[j],
                       "keras.Input() got multiple values for '" + key + "'");
     if (key == "name" && v.kind != VK::None) {
       if (v.kind != VK::Str)
@@ -463,7 +558,8 @@ bool Interp::createInput(const Expr &e, Value &out) {
   return true;
 }
 
-bool Interp::createConfig(const Value &cls, const Expr &e, Value &out) {
+bool Interp::createConfig(const Value &cls, const Expr &e, CallArgs &a,
+                          Value &out) {
   std::string name = cls.s;
   const std::string &category = cls.s2;
   if (category == "regularizers")
@@ -472,285 +568,36 @@ bool Interp::createConfig(const Value &cls, const Expr &e, Value &out) {
                .Case("l2", "L2")
                .Case("l1_l2", "L1L2")
                .Default(name);
-  std::vector<Value> args, kwargs;
-  if (!evalArgs(e, args, kwargs))
-    return false;
   std::vector<std::string> posNames = positionalNames(category, name);
   std::vector<std::pair<std::string, KValue>> fields;
   std::string full = "keras." + category + "." + cls.s;
-  for (size_t k = 0; k < args.size(); ++k) {
+  for (size_t k = 0; k < a.args.size(); ++k) {
     if (k >= posNames.size())
-      return fail(args[k].loc, "cannot name positional argument " +
-                                   std::to_string(k + 1) + " of " + full +
-                                   "; pass it by keyword");
+      return fail(a.args[k].loc, "cannot name positional argument " +
+                                     std::to_string(k + 1) + " of " + full +
+                                     "; pass it by keyword");
     KValue kv;
-    if (!toKValue(args[k], e.items[k + 1].get(),
+    if (!toKValue(a.args[k], a.argSrc[k],
                   "argument '" + posNames[k] + "' of " + full, kv))
       return false;
     fields.emplace_back(posNames[k], std::move(kv));
   }
-  for (size_t k = 0; k < kwargs.size(); ++k) {
+  for (size_t k = 0; k < a.kwargs.size(); ++k) {
     for (const auto &f : fields)
-      if (f.first == e.kwNames[k])
-        return fail(e.kwLocs[k], full + "() got multiple values for '" +
-                                     e.kwNames[k] + "'");
+      if (f.first == a.kwNames[k])
+        return fail(a.kwLocs[k], full + "() got multiple values for '" +
+                                     a.kwNames[k] + "'");
     KValue kv;
-    if (!toKValue(kwargs[k], e.kwValues[k].get(),
-                  "argument '" + e.kwNames[k] + "' of " + full, kv))
+    if (!toKValue(a.kwargs[k], a.kwSrc[k],
+                  "argument '" + a.kwNames[k] + "' of " + full, kv))
       return false;
-    fields.emplace_back(e.kwNames[k], std::move(kv));
+    fields.emplace_back(a.kwNames[k], std::move(kv));
   }
   out = makeValue(VK::Config, name, e.loc);
   out.cfg = std::make_shared<KValue>(
       KValue::dict({{"class_name", KValue::string(name, e.loc)},
                     {"config", KValue::dict(std::move(fields), e.loc)}},
                    e.loc));
-  return true;
-}
-
-bool Interp::tensorsOf(const Value &v, const std::string &what,
-                       std::vector<TensorRef> &out) {
-  if (v.kind == VK::Tensor) {
-    out.push_back({v.ref, v.index});
-    return true;
-  }
-  if (v.isSeq() && !v.items.empty()) {
-    for (const Value &item : v.items) {
-      if (item.kind != VK::Tensor)
-        return fail(item.loc, what + " must be Keras tensors, not a " +
-                                  typeName(item));
-      out.push_back({item.ref, item.index});
-    }
-    return true;
-  }
-  if (v.kind == VK::Model)
-    return fail(v.loc, "using a model as a layer is not supported");
-  return fail(v.loc, what + " must be Keras tensors, not a " + typeName(v));
-}
-
-bool Interp::createModel(const Value &fn, const Expr &e, Value &out) {
-  bool seq = fn.s == "Sequential";
-  std::vector<Value> args, kwargs;
-  if (!evalArgs(e, args, kwargs))
-    return false;
-  std::vector<std::string> posNames =
-      seq ? std::vector<std::string>{"layers", "name"}
-          : std::vector<std::string>{"inputs", "outputs", "name"};
-  std::map<std::string, Value> given;
-  if (args.size() > posNames.size())
-    return fail(args[posNames.size()].loc,
-                "too many positional arguments to keras." + fn.s + "()");
-  for (size_t k = 0; k < args.size(); ++k)
-    given[posNames[k]] = args[k];
-  for (size_t k = 0; k < kwargs.size(); ++k) {
-    const std::string &key = e.kwNames[k];
-    if (std::find(posNames.begin(), posNames.end(), key) == posNames.end() &&
-        key != "trainable")
-      return fail(e.kwLocs[k], "keras." + fn.s + "() argument '" + key +
-                                   "' is not supported");
-    if (given.count(key))
-      return fail(e.kwLocs[k], "keras." + fn.s +
-                                   "() got multiple values for '" + key + "'");
-    given[key] = kwargs[k];
-  }
-  ModelRec m;
-  m.sequential = seq;
-  m.loc = e.loc;
-  if (!seq) {
-    if (!given.count("inputs") || !given.count("outputs"))
-      return fail(e.loc, "keras.Model() needs inputs and outputs");
-    if (!tensorsOf(given["inputs"], "model inputs", m.ins) ||
-        !tensorsOf(given["outputs"], "model outputs", m.outs))
-      return false;
-    std::set<int> inputSet;
-    for (const TensorRef &t : m.ins) {
-      if (layers[size_t(t.layer)].spec.className != "InputLayer")
-        return fail(given["inputs"].loc,
-                    "model inputs must be keras.Input(...) tensors");
-      inputSet.insert(t.layer);
-    }
-    // Every InputLayer the outputs depend on must be an input.
-    std::vector<int> stack;
-    std::set<int> seen;
-    for (const TensorRef &t : m.outs)
-      stack.push_back(t.layer);
-    while (!stack.empty()) {
-      int l = stack.back();
-      stack.pop_back();
-      if (!seen.insert(l).second)
-        continue;
-      const LayerSpec &spec = layers[size_t(l)].spec;
-      if (spec.className == "InputLayer" && !inputSet.count(l))
-        return fail(e.loc, "the model's outputs depend on input '" +
-                               spec.name + "', which is not among its inputs");
-      for (const TensorRef &t : spec.inputs)
-        stack.push_back(t.layer);
-    }
-  }
-  auto name = given.find("name");
-  if (name != given.end() && name->second.kind == VK::Str)
-    m.name = name->second.s;
-  else if (name != given.end() && name->second.kind != VK::None)
-    return fail(name->second.loc, "name= must be a string");
-  else
-    m.name = uniqueName(seq ? "Sequential" : "Functional", used);
-  models.push_back(m);
-  int idx = int(models.size() - 1);
-  if (seq && given.count("layers") && given["layers"].kind != VK::None) {
-    const Value &list = given["layers"];
-    if (!list.isSeq())
-      return fail(list.loc, "keras.Sequential() takes a list of layers, not "
-                            "a " + typeName(list));
-    for (const Value &item : list.items)
-      if (!sequentialAdd(idx, item))
-        return false;
-  }
-  out = makeValue(VK::Model, m.name, e.loc);
-  out.ref = idx;
-  return true;
-}
-
-bool Interp::sequentialAdd(int model, const Value &v) {
-  if (v.kind == VK::Model)
-    return fail(v.loc, "using a model as a layer is not supported");
-  if (v.kind == VK::Tensor) {
-    ModelRec &m = models[size_t(model)];
-    if (layers[size_t(v.ref)].spec.className == "InputLayer" &&
-        m.seq.empty() && m.input < 0) {
-      m.input = v.ref;
-      return true;
-    }
-    return fail(v.loc, "only keras.Input(...) can be added to a Sequential "
-                       "model, as its first entry; other Keras tensors "
-                       "cannot");
-  }
-  if (v.kind != VK::Layer)
-    return fail(v.loc, "a Sequential model takes layers, not a " +
-                           typeName(v));
-  Context ctx(*this, layerContext(layers[size_t(v.ref)].spec));
-  if (layers[size_t(v.ref)].connected)
-    return fail(v.loc, "the layer is used a second time: shared layers are "
-                       "not supported");
-  LayerSpec &spec = layers[size_t(v.ref)].spec;
-  bool first = models[size_t(model)].seq.empty() &&
-               models[size_t(model)].input < 0;
-  if (spec.className == "InputLayer") {
-    if (!first)
-      return fail(v.loc, "an InputLayer must be the first layer of a "
-                         "Sequential model");
-  } else if (first) {
-    // Keras 2: input_shape= (or batch_input_shape=, input_dim=) on the first
-    // layer makes the InputLayer; the keyword stays on the layer too.
-    for (const auto &kw : spec.kwargs) {
-      KValue shape;
-      std::string key = "shape";
-      if (kw.first == "input_shape") {
-        shape = kw.second;
-      } else if (kw.first == "batch_input_shape") {
-        shape = kw.second;
-        key = "batch_shape";
-      } else if (kw.first == "input_dim") {
-        shape = KValue::tuple({kw.second}, kw.second.loc);
-      } else {
-        continue;
-      }
-      LayerRec in;
-      in.spec.className = "InputLayer";
-      in.spec.loc = spec.loc;
-      in.spec.kwargs.emplace_back(key, std::move(shape));
-      in.spec.name = uniqueName("InputLayer", used);
-      in.connected = true;
-      in.order = order++;
-      layers.push_back(std::move(in));
-      models[size_t(model)].input = int(layers.size() - 1);
-      break;
-    }
-  }
-  LayerRec &rec = layers[size_t(v.ref)];
-  rec.connected = true;
-  rec.order = order++;
-  if (rec.spec.className == "InputLayer")
-    models[size_t(model)].input = v.ref;
-  else
-    models[size_t(model)].seq.push_back(v.ref);
-  return true;
-}
-
-bool Interp::layerCall(const Value &layer, const Expr &e, Value &out) {
-  int ref = layer.ref;
-  Context ctx(*this, layerContext(layers[size_t(ref)].spec));
-  if (!e.kwNames.empty())
-    return fail(e.kwLocs[0], "keyword arguments to a layer call are not "
-                             "supported");
-  if (e.items.size() != 2)
-    return fail(e.loc, "a layer is called on one tensor or one list of "
-                       "tensors");
-  Value arg;
-  if (!eval(*e.items[1], arg))
-    return false;
-  std::vector<TensorRef> ins;
-  if (!tensorsOf(arg, "the layer's inputs", ins))
-    return false;
-  LayerRec &rec = layers[size_t(ref)];
-  if (rec.spec.className == "InputLayer")
-    return fail(e.loc, "an InputLayer cannot be called; use keras.Input()");
-  if (rec.connected)
-    return fail(e.loc, "the layer is used a second time: shared layers are "
-                       "not supported");
-  rec.connected = true;
-  rec.order = order++;
-  rec.spec.inputs = std::move(ins);
-  out = makeValue(VK::Tensor, "", e.loc);
-  out.ref = ref;
-  return true;
-}
-
-bool Interp::modelMethod(const Value &m, const Expr &e, Value &out) {
-  const std::string &method = m.s;
-  int idx = m.ref;
-  if (method == "add") {
-    if (!models[size_t(idx)].sequential)
-      return fail(e.loc, "add() is only available on Sequential models");
-    if (e.items.size() != 2 || !e.kwNames.empty())
-      return fail(e.loc, "model.add() takes one layer");
-    Value v;
-    if (!eval(*e.items[1], v) || !sequentialAdd(idx, v))
-      return false;
-    out = Value();
-    out.loc = e.loc;
-    return true;
-  }
-  std::vector<Value> args, kwargs;
-  if (!evalArgs(e, args, kwargs))
-    return false;
-  out = makeValue(VK::Opaque, e.source().str(), e.loc);
-  if (method != "compile" && method != "fit")
-    return true;
-  CallSpec spec;
-  spec.loc = e.loc;
-  bool savedData = allowData;
-  allowData = true;
-  bool ok = true;
-  for (size_t k = 0; ok && k < args.size(); ++k) {
-    KValue kv;
-    ok = toKValue(args[k], e.items[k + 1].get(),
-                  "argument " + std::to_string(k + 1) + " of model." + method +
-                      "()",
-                  kv);
-    spec.args.push_back(std::move(kv));
-  }
-  for (size_t k = 0; ok && k < kwargs.size(); ++k) {
-    KValue kv;
-    ok = toKValue(kwargs[k], e.kwValues[k].get(),
-                  "argument '" + e.kwNames[k] + "' of model." + method + "()",
-                  kv);
-    spec.kwargs.emplace_back(e.kwNames[k], std::move(kv));
-  }
-  allowData = savedData;
-  if (!ok)
-    return false;
-  (method == "compile" ? models[size_t(idx)].compile
-                       : models[size_t(idx)].fit) = std::move(spec);
   return true;
 }
 

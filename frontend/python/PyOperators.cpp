@@ -1,20 +1,48 @@
-//===- PyOperators.cpp - Constant folding and builtins --------------------===//
+//===- PyOperators.cpp - Constant folding and comparisons -----------------===//
 //
 // Python's binary operators on the interpreter's values (numbers with
-// Python's division, modulo and power rules and overflow checks; strings,
-// tuples and lists; opaque data passes through) and the few builtins model
-// scripts call. Kept apart from PyInterpreter.cpp, which walks the tree.
+// Python's division, modulo and power rules and overflow checks, bitwise
+// operators on ints; strings, tuples and lists; printf-style `%` on
+// strings; opaque data passes through) and comparisons (==, <, in, is, on
+// numbers, strings, containers and object identity). Kept apart from
+// PyEval.cpp, which walks the tree.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/python/PyInterp.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace kiln::frontend::python {
 namespace {
 constexpr size_t kMaxString = 1000000;
 constexpr int kMaxValueSize = 100000;
-constexpr int kMaxRange = 10000;
+
+/// Identity of objects that have one (layers, models, user objects).
+bool sameObject(const Value &l, const Value &r) {
+  using VK = Value::Kind;
+  if (l.kind != r.kind)
+    return false;
+  switch (l.kind) {
+  case VK::Layer:
+  case VK::Model:
+  case VK::Instance:
+  case VK::Class:
+  case VK::Function:
+    return l.ref == r.ref;
+  case VK::Tensor:
+    return l.ref == r.ref && l.index == r.index;
+  case VK::Module:
+  case VK::Builtin:
+  case VK::LayerClass:
+  case VK::KerasFn:
+  case VK::ConfigClass:
+    return l.s == r.s && l.s2 == r.s2;
+  default:
+    return false;
+  }
+}
 } // namespace
 
 using namespace values;
@@ -25,7 +53,11 @@ bool Interp::binary(const std::string &op, const Value &l, const Value &r,
     return fail(loc, "unsupported operand types for " + op + ": '" +
                          typeName(l) + "' and '" + typeName(r) + "'");
   };
-  if (holdsKeras(l) || holdsKeras(r))
+  auto keras = [](const Value &v) {
+    return v.kind == VK::Tensor || v.kind == VK::Layer;
+  };
+  if (keras(l) || keras(r) ||
+      ((holdsKeras(l) || holdsKeras(r)) && !(l.isSeq() && r.kind == l.kind)))
     return fail(loc, "operator '" + op +
                          "' on Keras tensors is not supported; use a layer "
                          "such as layers.Add()");
@@ -38,9 +70,79 @@ bool Interp::binary(const std::string &op, const Value &l, const Value &r,
     out.b = (l.kind == r.kind) == (op == "is");
     return true;
   }
-  if (l.kind == VK::Opaque || r.kind == VK::Opaque ||
-      (op == "%" && l.kind == VK::Str)) {
-    out = opaque("expression", loc);
+  if (l.kind == VK::Opaque || r.kind == VK::Opaque) {
+    out = derived(l.kind == VK::Opaque ? l : r, "expression", loc);
+    return true;
+  }
+  if (op == "%" && l.kind == VK::Str) {
+    // printf-style formatting: %s %r %d %i %f %e %g %x %%, with flags,
+    // width and precision passed to the same spec formatter as f-strings.
+    std::vector<Value> args = r.kind == VK::Tuple ? r.items
+                                                  : std::vector<Value>{r};
+    std::string text;
+    size_t next = 0;
+    const std::string &f = l.s;
+    for (size_t i = 0; i < f.size(); ++i) {
+      if (f[i] != '%') {
+        text += f[i];
+        continue;
+      }
+      size_t j = i + 1;
+      std::string flags;
+      while (j < f.size() && strchr("-+ 0#.0123456789", f[j]))
+        flags += f[j++];
+      if (j >= f.size())
+        return fail(loc, "incomplete format");
+      char t = f[j];
+      i = j;
+      if (t == '%') {
+        text += '%';
+        continue;
+      }
+      if (next >= args.size())
+        return fail(loc, "not enough arguments for format string");
+      std::string spec = t == 'r' ? "!r" : "";
+      std::string conv = flags;
+      if (!conv.empty() && conv[0] == '-')
+        conv = "<" + conv.substr(1);
+      char type = t == 'i' || t == 'u' ? 'd' : t == 's' || t == 'r' ? 0 : t;
+      if (type != 0 || !conv.empty())
+        spec += ":" + conv + (type ? std::string(1, type) : "");
+      Value piece;
+      if (!formatValue(args[next++], spec, loc, piece))
+        return false;
+      if (piece.kind != VK::Str) {
+        out = piece;
+        return true;
+      }
+      text += piece.s;
+    }
+    if (next < args.size())
+      return fail(loc, "not all arguments converted during string "
+                       "formatting");
+    out.kind = VK::Str;
+    out.s = std::move(text);
+    return true;
+  }
+  if ((op == "&" || op == "|" || op == "^" || op == "<<" || op == ">>") &&
+      (l.kind == VK::Int || l.kind == VK::Bool) &&
+      (r.kind == VK::Int || r.kind == VK::Bool)) {
+    int64_t x = asInt(l), y = asInt(r);
+    if ((op == "<<" || op == ">>") && (y < 0 || y > 62))
+      return fail(loc, y < 0 ? "negative shift count"
+                             : "integer overflow in constant arithmetic");
+    if (op == "<<" && (x > (INT64_MAX >> y) || x < (INT64_MIN >> y)))
+      return fail(loc, "integer overflow in constant arithmetic");
+    out.kind = VK::Int;
+    out.i = op == "&"    ? x & y
+            : op == "|"  ? x | y
+            : op == "^"  ? x ^ y
+            : op == "<<" ? x << y
+                         : x >> y;
+    if (l.kind == VK::Bool && r.kind == VK::Bool && op != "<<" && op != ">>") {
+      out.kind = VK::Bool;
+      out.b = out.i != 0;
+    }
     return true;
   }
   if (l.isNum() && r.isNum()) {
@@ -189,143 +291,123 @@ bool Interp::binary(const std::string &op, const Value &l, const Value &r,
   return unsupported();
 }
 
-bool Interp::callBuiltin(const Value &fn, const Expr &e,
-                         std::vector<Value> &args, llvm::SMLoc loc,
-                         Value &out) {
-  const std::string &name = fn.s;
+bool Interp::equal(const Value &l, const Value &r, bool &known) {
+  known = true;
+  if (l.kind == VK::Opaque || r.kind == VK::Opaque) {
+    known = false;
+    return false;
+  }
+  if (l.isNum() && r.isNum())
+    return asDouble(l) == asDouble(r) &&
+           (l.kind == VK::Float || r.kind == VK::Float ||
+            asInt(l) == asInt(r));
+  if (l.kind == VK::None || r.kind == VK::None)
+    return l.kind == r.kind;
+  if (l.kind == VK::Str && r.kind == VK::Str)
+    return l.s == r.s;
+  if ((l.isSeq() || l.kind == VK::Dict || l.kind == VK::Set) &&
+      l.kind == r.kind) {
+    if (l.items.size() != r.items.size() || l.keys != r.keys)
+      return false;
+    for (size_t k = 0; k < l.items.size(); ++k) {
+      bool kk;
+      bool eq = equal(l.items[k], r.items[k], kk);
+      if (!kk) {
+        known = false;
+        return false;
+      }
+      if (!eq)
+        return false;
+    }
+    return true;
+  }
+  return sameObject(l, r);
+}
+
+bool Interp::compare(const std::string &op, const Value &l, const Value &r,
+                     llvm::SMLoc loc, Value &out) {
   out = Value();
   out.loc = loc;
-  if (name == "print")
-    return true;
-  auto argCount = [&](size_t lo, size_t hi) {
-    if (args.size() >= lo && args.size() <= hi)
-      return true;
-    return fail(loc, name + "() takes " + llvm::Twine(lo) +
-                         (lo == hi ? "" : " to " + std::to_string(hi)) +
-                         " arguments (" + llvm::Twine(args.size()) +
-                         " given)");
-  };
-  for (const Value &a : args)
-    if (a.kind == VK::Opaque || holdsKeras(a)) {
-      if (holdsKeras(a))
-        return fail(a.loc, name + "() of Keras tensors is not supported");
-      out = opaque(e.source().str(), loc);
-      return true;
-    }
-  if (name == "len") {
-    if (!argCount(1, 1))
-      return false;
-    if (args[0].kind == VK::Str) {
-      out.kind = VK::Int;
-      out.i = int64_t(args[0].s.size());
-      return true;
-    }
-    if (!args[0].isSeq() && args[0].kind != VK::Dict)
-      return fail(loc, "object of type '" + typeName(args[0]) +
-                           "' has no len()");
-    out.kind = VK::Int;
-    out.i = int64_t(args[0].items.size());
+  if (l.kind == VK::Opaque || r.kind == VK::Opaque) {
+    out = derived(l.kind == VK::Opaque ? l : r, "comparison", loc);
     return true;
   }
-  if (name == "range") {
-    if (!argCount(1, 3))
-      return false;
-    for (const Value &a : args)
-      if (a.kind != VK::Int && a.kind != VK::Bool)
-        return fail(a.loc, "range() arguments must be integers");
-    int64_t lo = args.size() > 1 ? asInt(args[0]) : 0;
-    int64_t hi = args.size() > 1 ? asInt(args[1]) : asInt(args[0]);
-    int64_t step = args.size() > 2 ? asInt(args[2]) : 1;
-    if (step == 0)
-      return fail(args[2].loc, "range() arg 3 must not be zero");
-    std::vector<Value> items;
-    for (int64_t k = lo; step > 0 ? k < hi : k > hi;) {
-      if (items.size() >= size_t(kMaxRange))
-        return fail(loc, "range() is too long for kiln (over 10000)");
-      Value v;
-      v.kind = VK::Int;
-      v.i = k;
-      v.loc = loc;
-      items.push_back(v);
-      if (__builtin_add_overflow(k, step, &k))
+  out.kind = VK::Bool;
+  if (op == "is" || op == "is not") {
+    bool same = (l.kind == VK::None || r.kind == VK::None ||
+                 l.kind == VK::Bool || r.kind == VK::Bool)
+                    ? l.kind == r.kind && (l.kind != VK::Bool || l.b == r.b)
+                    : sameObject(l, r);
+    out.b = same == (op == "is");
+    return true;
+  }
+  if (op == "==" || op == "!=") {
+    bool known;
+    bool eq = equal(l, r, known);
+    if (!known) {
+      out = opaque("comparison", loc);
+      return true;
+    }
+    out.b = eq == (op == "==");
+    return true;
+  }
+  if (op == "in" || op == "not in") {
+    bool found = false;
+    if (r.kind == VK::Str) {
+      if (l.kind != VK::Str)
+        return fail(loc, "'in <string>' requires string as left operand");
+      found = r.s.find(l.s) != std::string::npos;
+    } else if (r.kind == VK::Dict) {
+      std::string key = l.kind == VK::Int ? std::to_string(l.i) : l.s;
+      found = (l.kind == VK::Str || l.kind == VK::Int) &&
+              std::find(r.keys.begin(), r.keys.end(), key) != r.keys.end();
+    } else if (r.isSeq() || r.kind == VK::Set) {
+      for (const Value &item : r.items) {
+        bool known;
+        bool eq = equal(item, l, known);
+        if (!known) {
+          out = opaque("comparison", loc);
+          return true;
+        }
+        found |= eq;
+      }
+    } else {
+      return fail(loc, "argument of type '" + typeName(r) +
+                           "' is not iterable");
+    }
+    out.b = found == (op == "in");
+    return true;
+  }
+  if (holdsKeras(l) || holdsKeras(r))
+    return fail(loc, "operator '" + op +
+                         "' on Keras tensors is not supported");
+  if (l.isNum() && r.isNum())
+    return binary(op, l, r, loc, out);
+  int c = 0;
+  if (l.kind == VK::Str && r.kind == VK::Str) {
+    c = l.s.compare(r.s);
+  } else if (l.isSeq() && l.kind == r.kind) {
+    size_t n = std::min(l.items.size(), r.items.size());
+    size_t k = 0;
+    for (; k < n; ++k) {
+      bool known;
+      if (!(equal(l.items[k], r.items[k], known) && known))
         break;
     }
-    return makeSeq(VK::List, std::move(items), loc, out);
+    if (k < n)
+      return compare(op, l.items[k], r.items[k], loc, out);
+    c = l.items.size() < r.items.size() ? -1
+        : l.items.size() > r.items.size() ? 1
+                                          : 0;
+  } else {
+    return fail(loc, "'" + op + "' not supported between instances of '" +
+                         typeName(l) + "' and '" + typeName(r) + "'");
   }
-  if (name == "list" || name == "tuple") {
-    if (!argCount(0, 1))
-      return false;
-    std::vector<Value> items;
-    if (!args.empty() && !iterate(args[0], args[0].loc, items))
-      return false;
-    return makeSeq(name == "list" ? VK::List : VK::Tuple, std::move(items),
-                   loc, out);
-  }
-  if (name == "str") {
-    if (!argCount(0, 1))
-      return false;
-    out.kind = VK::Str;
-    if (args.empty())
-      return true;
-    const Value &a = args[0];
-    if (a.kind == VK::Str)
-      out.s = a.s;
-    else if (a.kind == VK::Int)
-      out.s = std::to_string(a.i);
-    else if (a.kind == VK::Float)
-      out.s = KValue::real(a.f).str();
-    else if (a.kind == VK::Bool)
-      out.s = a.b ? "True" : "False";
-    else if (a.kind == VK::None)
-      out.s = "None";
-    else
-      out = opaque(e.source().str(), loc);
-    return true;
-  }
-  for (const Value &a : args)
-    if (!a.isNum())
-      return fail(a.loc, name + "() of a " + typeName(a) +
-                             " is not supported");
-  if (name == "int" || name == "float" || name == "abs" || name == "round") {
-    if (!argCount(name == "int" || name == "float" ? 0 : 1, 1))
-      return false;
-    Value a = args.empty() ? Value() : args[0];
-    if (args.empty())
-      a.kind = VK::Int;
-    bool toFloat = name == "float" || (name == "abs" && a.kind == VK::Float);
-    if (toFloat) {
-      out.kind = VK::Float;
-      out.f = name == "abs" ? std::fabs(a.f) : asDouble(a);
-      return true;
-    }
-    double d = asDouble(a);
-    if (name == "round")
-      d = std::nearbyint(d);
-    if (name == "abs" && a.kind != VK::Float) {
-      if (asInt(a) == INT64_MIN)
-        return fail(loc, "integer overflow in constant arithmetic");
-      out.kind = VK::Int;
-      out.i = asInt(a) < 0 ? -asInt(a) : asInt(a);
-      return true;
-    }
-    if (!(d > -9.2e18 && d < 9.2e18))
-      return fail(loc, "cannot convert the value to an integer");
-    out.kind = VK::Int;
-    out.i = a.kind == VK::Float ? int64_t(d) : asInt(a);
-    return true;
-  }
-  // min / max
-  if (args.empty())
-    return fail(loc, name + "() expected at least 1 argument");
-  size_t best = 0;
-  for (size_t k = 1; k < args.size(); ++k) {
-    double a = asDouble(args[k]), b = asDouble(args[best]);
-    if (name == "min" ? a < b : a > b)
-      best = k;
-  }
-  out = args[best];
-  out.loc = loc;
+  out.b = op == "<"    ? c < 0
+          : op == ">"  ? c > 0
+          : op == "<=" ? c <= 0
+                       : c >= 0;
   return true;
 }
 
-} // namespace kiln::frontend::python
+}  // namespace kiln::frontend::python

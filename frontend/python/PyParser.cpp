@@ -1,158 +1,18 @@
-//===- PyParser.cpp - Recursive-descent parser for the Python subset ------===//
+//===- PyParser.cpp - Python statements -----------------------------------===//
 //
-// Implements parseTokens(): Python's grammar for simple statements, `def`,
-// `for`, and expressions down to calls, subscripts, slices, literals,
-// arithmetic, comparisons and boolean operators. Compound statements outside
-// the subset (if, while, class, with, try, ...) are refused here with
-// "unsupported statement", so the interpreter never sees them. Recursion is
-// bounded twice: a guard on each recursive production, and a depth stored in
-// every node (left-associative chains such as a+b+c... grow the tree without
-// recursing, and the interpreter and destructors recurse over the tree).
+// Implements parseTokens() and the statement half of the parser (see
+// PyParserImpl.h): simple statements (expression, assignment, augmented and
+// annotated assignment, import forms, pass, return, break, continue, raise,
+// assert, del, global, nonlocal) and compound ones (if/elif/else, while and
+// for with else, try/except/else/finally, with, def with decorators, every
+// kind of parameter and annotations, class, and their async forms). Only
+// what CPython rejects at compile time is an error here.
 //
 //===----------------------------------------------------------------------===//
-#include "frontend/python/PyAST.h"
-
-#include "llvm/ADT/StringSwitch.h"
+#include "frontend/python/PyParserImpl.h"
 
 namespace kiln::frontend::python {
-namespace {
-
-using TK = Token::Kind;
-
-class Parser {
-public:
-  Parser(const std::vector<Token> &toks, Diag &err) : toks(toks), err(err) {}
-
-  bool parseFile(std::vector<StmtP> &out);
-
-private:
-  const std::vector<Token> &toks;
-  Diag &err;
-  size_t pos = 0;
-  int depth = 0;
-  bool failed = false;
-  int defDepth = 0; // > 0 inside a def body, where `return` is allowed
-
-  /// Counts recursion depth for one production; see the file comment.
-  struct Guard {
-    Parser &p;
-    bool ok;
-    explicit Guard(Parser &p) : p(p), ok(++p.depth <= kMaxDepth) {
-      if (!ok)
-        p.fail(p.cur().loc(), "expression or block is nested too deeply");
-    }
-    ~Guard() { --p.depth; }
-  };
-
-  const Token &cur() const { return toks[pos]; }
-  const Token &peek(size_t k = 1) const {
-    return toks[std::min(pos + k, toks.size() - 1)];
-  }
-  void advance() {
-    if (pos + 1 < toks.size())
-      ++pos;
-  }
-  const char *prevEnd() const {
-    const Token &t = toks[pos > 0 ? pos - 1 : 0];
-    return t.text.data() + t.text.size();
-  }
-  std::nullptr_t fail(llvm::SMLoc loc, std::string msg) {
-    if (!failed) {
-      failed = true;
-      err.loc = loc;
-      err.msg = std::move(msg);
-    }
-    return nullptr;
-  }
-  std::nullptr_t unexpected() {
-    const Token &t = cur();
-    switch (t.kind) {
-    case TK::Newline:
-      return fail(t.loc(), "invalid syntax: unexpected end of line");
-    case TK::End:
-      return fail(t.loc(), "invalid syntax: unexpected end of file");
-    case TK::Indent:
-      return fail(t.loc(), "unexpected indent");
-    case TK::Dedent:
-      return fail(t.loc(), "invalid syntax: unexpected unindent");
-    default:
-      return fail(t.loc(), "invalid syntax: unexpected '" + t.text.str() + "'");
-    }
-  }
-  bool expectOp(llvm::StringRef op) {
-    if (cur().isOp(op)) {
-      advance();
-      return true;
-    }
-    if (!failed) {
-      if (cur().is(TK::Op) || cur().is(TK::Name) || cur().is(TK::Int) ||
-          cur().is(TK::Float) || cur().is(TK::String))
-        fail(cur().loc(), "invalid syntax: expected '" + op.str() +
-                              "' before '" + cur().text.str() + "'");
-      else
-        fail(cur().loc(), "invalid syntax: expected '" + op.str() + "'");
-    }
-    return false;
-  }
-  ExprP node(Expr::Kind kind, llvm::SMLoc loc) {
-    auto e = std::make_unique<Expr>();
-    e->kind = kind;
-    e->loc = loc;
-    e->end = loc.getPointer();
-    return e;
-  }
-  /// Sets the node's end and depth; fails when the tree is too deep.
-  ExprP finish(ExprP e) {
-    e->end = prevEnd();
-    int d = 0;
-    for (auto &c : e->items)
-      if (c)
-        d = std::max(d, c->depth);
-    for (auto &c : e->kwValues)
-      d = std::max(d, c->depth);
-    e->depth = d + 1;
-    if (e->depth > kMaxDepth)
-      return fail(e->loc, "expression is nested too deeply");
-    return e;
-  }
-  static bool isKeyword(llvm::StringRef s) {
-    return llvm::StringSwitch<bool>(s)
-        .Cases("False", "None", "True", "and", "as", "assert", "async", true)
-        .Cases("await", "break", "class", "continue", "def", "del", true)
-        .Cases("elif", "else", "except", "finally", "for", "from", true)
-        .Cases("global", "if", "import", "in", "is", "lambda", true)
-        .Cases("nonlocal", "not", "or", "pass", "raise", "return", true)
-        .Cases("try", "while", "with", "yield", true)
-        .Default(false);
-  }
-
-  bool parseStatement(std::vector<StmtP> &out);
-  bool parseSimple(std::vector<StmtP> &out);
-  StmtP parseImport();
-  StmtP parseFromImport();
-  StmtP parseExprStmt();
-  StmtP parseDef();
-  StmtP parseFor();
-  bool parseBlock(std::vector<StmtP> &body);
-  bool parseDotted(std::string &out);
-
-  ExprP parseChain(ExprP (Parser::*sub)(),
-                   std::initializer_list<const char *> ops);
-  ExprP parseTestList(bool allowStar = false);
-  ExprP parseTest();
-  ExprP parseOr();
-  ExprP parseAnd();
-  ExprP parseNot();
-  ExprP parseComparison();
-  ExprP parseArith();
-  ExprP parseTerm();
-  ExprP parseFactor();
-  ExprP parsePower();
-  ExprP parseAtom();
-  ExprP parseCallArgs(ExprP callee);
-  ExprP parseSubscriptItem();
-  ExprP parseBracketed(llvm::StringRef close, Expr::Kind kind, llvm::SMLoc loc);
-};
+namespace detail {
 
 bool Parser::parseFile(std::vector<StmtP> &out) {
   while (!cur().is(TK::End)) {
@@ -167,79 +27,82 @@ bool Parser::parseFile(std::vector<StmtP> &out) {
 }
 
 bool Parser::parseStatement(std::vector<StmtP> &out) {
+  Guard g(*this);
+  if (!g.ok)
+    return false;
   const Token &t = cur();
   if (t.is(TK::Indent)) {
     unexpected();
     return false;
   }
-  if (t.isName("def")) {
-    StmtP s = parseDef();
-    if (!s)
-      return false;
-    out.push_back(std::move(s));
-    return true;
+  StmtP s;
+  if (t.isOp("@")) {
+    std::vector<ExprP> decorators;
+    while (cur().isOp("@")) {
+      advance();
+      ExprP d = parseNamedExpr();
+      if (!d)
+        return false;
+      decorators.push_back(std::move(d));
+      if (!cur().is(TK::Newline)) {
+        unexpected();
+        return false;
+      }
+      advance();
+    }
+    if (cur().isName("def"))
+      s = parseDef(std::move(decorators), false);
+    else if (cur().isName("async") && peek().isName("def")) {
+      advance();
+      s = parseDef(std::move(decorators), true);
+    } else if (cur().isName("class"))
+      s = parseClass(std::move(decorators));
+    else
+      return fail(cur().loc(), "invalid syntax: a decorator must be followed "
+                               "by def or class"),
+             false;
+  } else if (t.isName("def")) {
+    s = parseDef({}, false);
+  } else if (t.isName("class")) {
+    s = parseClass({});
+  } else if (t.isName("if")) {
+    s = parseIf();
+  } else if (t.isName("while")) {
+    s = parseWhile();
+  } else if (t.isName("for")) {
+    s = parseFor(false);
+  } else if (t.isName("try")) {
+    s = parseTry();
+  } else if (t.isName("with")) {
+    s = parseWith(false);
+  } else if (t.isName("async")) {
+    advance();
+    if (cur().isName("def"))
+      s = parseDef({}, true);
+    else if (cur().isName("for"))
+      s = parseFor(true);
+    else if (cur().isName("with"))
+      s = parseWith(true);
+    else
+      return unexpected(), false;
+  } else if (t.isName("elif") || t.isName("else") || t.isName("except") ||
+             t.isName("finally")) {
+    return fail(t.loc(), "invalid syntax: '" + t.text.str() +
+                             "' without a matching statement"),
+           false;
+  } else {
+    return parseSimple(out);
   }
-  if (t.isName("for")) {
-    StmtP s = parseFor();
-    if (!s)
-      return false;
-    out.push_back(std::move(s));
-    return true;
-  }
-  if (t.is(TK::Op) && t.text == "@") {
-    fail(t.loc(), "unsupported statement: decorators are not supported");
+  if (!s)
     return false;
-  }
-  if (t.is(TK::Name) &&
-      llvm::StringSwitch<bool>(t.text)
-          .Cases("if", "elif", "else", "while", "class", "with", "try", true)
-          .Cases("except", "finally", "async", "del", "global", true)
-          .Cases("nonlocal", "assert", "raise", "break", "continue", true)
-          .Cases("yield", "lambda", "await", true)
-          .Default(false)) {
-    fail(t.loc(), "unsupported statement '" + t.text.str() + "'");
-    return false;
-  }
-  return parseSimple(out);
+  out.push_back(std::move(s));
+  return true;
 }
 
 /// simple_stmt (';' simple_stmt)* [';'] NEWLINE
 bool Parser::parseSimple(std::vector<StmtP> &out) {
   while (true) {
-    StmtP s;
-    const Token &t = cur();
-    if (t.isName("import"))
-      s = parseImport();
-    else if (t.isName("from"))
-      s = parseFromImport();
-    else if (t.isName("pass")) {
-      s = std::make_unique<Stmt>();
-      s->kind = Stmt::Kind::Pass;
-      s->loc = t.loc();
-      advance();
-    } else if (t.isName("return")) {
-      if (defDepth == 0) {
-        fail(t.loc(), "'return' outside function");
-        return false;
-      }
-      s = std::make_unique<Stmt>();
-      s->kind = Stmt::Kind::Return;
-      s->loc = t.loc();
-      advance();
-      if (!cur().is(TK::Newline) && !cur().isOp(";")) {
-        s->value = parseTestList();
-        if (!s->value)
-          return false;
-      }
-    } else if (t.is(TK::Name) && isKeyword(t.text) &&
-               !llvm::StringSwitch<bool>(t.text)
-                    .Cases("None", "True", "False", "not", "lambda", true)
-                    .Default(false)) {
-      fail(t.loc(), "unsupported statement '" + t.text.str() + "'");
-      return false;
-    } else {
-      s = parseExprStmt();
-    }
+    StmtP s = parseSmall();
     if (!s)
       return false;
     out.push_back(std::move(s));
@@ -259,8 +122,107 @@ bool Parser::parseSimple(std::vector<StmtP> &out) {
   return true;
 }
 
+StmtP Parser::parseSmall() {
+  const Token &t = cur();
+  auto make = [&](Stmt::Kind kind) {
+    auto s = std::make_unique<Stmt>();
+    s->kind = kind;
+    s->loc = t.loc();
+    advance();
+    return s;
+  };
+  auto atEnd = [&] { return cur().is(TK::Newline) || cur().isOp(";"); };
+  if (t.isName("import"))
+    return parseImport();
+  if (t.isName("from"))
+    return parseFromImport();
+  if (t.isName("pass"))
+    return make(Stmt::Kind::Pass);
+  if (t.isName("break") || t.isName("continue")) {
+    if (loopDepth == 0)
+      return fail(t.loc(), "'" + t.text.str() + "' outside loop");
+    return make(t.isName("break") ? Stmt::Kind::Break : Stmt::Kind::Continue);
+  }
+  if (t.isName("return")) {
+    if (defDepth == 0)
+      return fail(t.loc(), "'return' outside function");
+    StmtP s = make(Stmt::Kind::Return);
+    if (!atEnd() && !(s->value = parseTestList(true)))
+      return nullptr;
+    return s;
+  }
+  if (t.isName("raise")) {
+    StmtP s = make(Stmt::Kind::Raise);
+    if (atEnd())
+      return s;
+    if (!(s->value = parseTest()))
+      return nullptr;
+    if (cur().isName("from")) {
+      advance();
+      ExprP cause = parseTest();
+      if (!cause)
+        return nullptr;
+      s->targets.push_back(std::move(cause));
+    }
+    return s;
+  }
+  if (t.isName("assert")) {
+    StmtP s = make(Stmt::Kind::Assert);
+    if (!(s->value = parseTest()))
+      return nullptr;
+    if (cur().isOp(",")) {
+      advance();
+      ExprP msg = parseTest();
+      if (!msg)
+        return nullptr;
+      s->targets.push_back(std::move(msg));
+    }
+    return s;
+  }
+  if (t.isName("del")) {
+    StmtP s = make(Stmt::Kind::Del);
+    while (true) {
+      ExprP target = parseBitOr();
+      if (!target)
+        return nullptr;
+      s->targets.push_back(std::move(target));
+      if (!cur().isOp(","))
+        break;
+      advance();
+      if (atEnd())
+        break;
+    }
+    return s;
+  }
+  if (t.isName("global") || t.isName("nonlocal")) {
+    StmtP s = make(t.isName("global") ? Stmt::Kind::Global
+                                      : Stmt::Kind::Nonlocal);
+    if (s->kind == Stmt::Kind::Nonlocal && defDepth == 0)
+      return fail(s->loc, "nonlocal declaration not allowed at module level");
+    while (true) {
+      if (!atName())
+        return fail(cur().loc(), "invalid syntax: expected a name");
+      ImportName n;
+      n.dotted = cur().text.str();
+      n.loc = cur().loc();
+      s->names.push_back(std::move(n));
+      advance();
+      if (!cur().isOp(","))
+        break;
+      advance();
+    }
+    return s;
+  }
+  if (t.is(TK::Name) && isKeyword(t.text) &&
+      !(t.isName("None") || t.isName("True") || t.isName("False") ||
+        t.isName("not") || t.isName("lambda") || t.isName("await") ||
+        t.isName("yield")))
+    return unexpected();
+  return parseExprStmt();
+}
+
 bool Parser::parseDotted(std::string &out) {
-  if (!cur().is(TK::Name) || isKeyword(cur().text)) {
+  if (!atName()) {
     fail(cur().loc(), "invalid syntax: expected a module name");
     return false;
   }
@@ -268,7 +230,7 @@ bool Parser::parseDotted(std::string &out) {
   advance();
   while (cur().isOp(".")) {
     advance();
-    if (!cur().is(TK::Name) || isKeyword(cur().text)) {
+    if (!atName()) {
       fail(cur().loc(), "invalid syntax: expected a module name");
       return false;
     }
@@ -291,7 +253,7 @@ StmtP Parser::parseImport() {
       return nullptr;
     if (cur().isName("as")) {
       advance();
-      if (!cur().is(TK::Name) || isKeyword(cur().text))
+      if (!atName())
         return fail(cur().loc(), "invalid syntax: expected a name after 'as'");
       n.as = cur().text.str();
       advance();
@@ -330,13 +292,13 @@ StmtP Parser::parseFromImport() {
   while (true) {
     ImportName n;
     n.loc = cur().loc();
-    if (!cur().is(TK::Name) || isKeyword(cur().text))
+    if (!atName())
       return fail(cur().loc(), "invalid syntax: expected a name to import");
     n.dotted = cur().text.str();
     advance();
     if (cur().isName("as")) {
       advance();
-      if (!cur().is(TK::Name) || isKeyword(cur().text))
+      if (!atName())
         return fail(cur().loc(), "invalid syntax: expected a name after 'as'");
       n.as = cur().text.str();
       advance();
@@ -353,11 +315,15 @@ StmtP Parser::parseFromImport() {
   return s;
 }
 
-/// testlist (('=' testlist)* | augop testlist)
+/// testlist (('=' (yield | testlist))* | augop (yield | testlist) |
+/// ':' test ['=' (yield | testlist)])
 StmtP Parser::parseExprStmt() {
   auto s = std::make_unique<Stmt>();
   s->loc = cur().loc();
-  ExprP first = parseTestList(true);
+  auto rhs = [&]() -> ExprP {
+    return cur().isName("yield") ? parseYield() : parseTestList(true);
+  };
+  ExprP first = rhs();
   if (!first)
     return nullptr;
   static const char *const augOps[] = {"+=", "-=", "*=", "/=", "//=",
@@ -369,13 +335,23 @@ StmtP Parser::parseExprStmt() {
       s->kind = Stmt::Kind::AugAssign;
       s->op = llvm::StringRef(op).drop_back().str();
       s->targets.push_back(std::move(first));
-      s->value = parseTestList();
+      s->value = rhs();
       return s->value ? std::move(s) : nullptr;
     }
   }
-  if (cur().isOp(":"))
-    return fail(cur().loc(), "unsupported statement: annotated assignments "
-                             "are not supported");
+  if (cur().isOp(":")) {
+    advance();
+    s->kind = Stmt::Kind::AnnAssign;
+    s->targets.push_back(std::move(first));
+    if (!(s->annotation = parseTest()))
+      return nullptr;
+    if (cur().isOp("=")) {
+      advance();
+      if (!(s->value = rhs()))
+        return nullptr;
+    }
+    return s;
+  }
   if (!cur().isOp("=")) {
     s->kind = Stmt::Kind::Expr;
     s->value = std::move(first);
@@ -385,7 +361,7 @@ StmtP Parser::parseExprStmt() {
   s->targets.push_back(std::move(first));
   while (cur().isOp("=")) {
     advance();
-    ExprP next = parseTestList(true);
+    ExprP next = rhs();
     if (!next)
       return nullptr;
     s->targets.push_back(std::move(next));
@@ -395,7 +371,7 @@ StmtP Parser::parseExprStmt() {
   return s;
 }
 
-/// NEWLINE INDENT stmt+ DEDENT, or a simple statement on the same line.
+/// NEWLINE INDENT stmt+ DEDENT, or simple statements on the same line.
 bool Parser::parseBlock(std::vector<StmtP> &body) {
   Guard g(*this);
   if (!g.ok)
@@ -422,509 +398,300 @@ bool Parser::parseBlock(std::vector<StmtP> &body) {
   return true;
 }
 
-/// def name(params): block
-StmtP Parser::parseDef() {
+bool Parser::parseLoopBody(std::vector<StmtP> &body) {
+  ++loopDepth;
+  bool ok = parseBlock(body);
+  --loopDepth;
+  return ok;
+}
+
+/// Parameters up to `close`: [a [: ann] [= d], ...] [/] [*[args] | **kw].
+bool Parser::parseParams(std::vector<Param> &params, llvm::StringRef close,
+                         bool annotations) {
+  bool star = false, kwSeen = false;
+  while (!cur().isOp(close)) {
+    Param p;
+    p.loc = cur().loc();
+    if (kwSeen) {
+      fail(p.loc, "arguments cannot follow var-keyword argument");
+      return false;
+    }
+    if (cur().isOp("/")) {
+      if (params.empty() || star) {
+        fail(p.loc, "invalid syntax: unexpected '/'");
+        return false;
+      }
+      advance();
+    } else {
+      if (cur().isOp("*") || cur().isOp("**")) {
+        bool two = cur().isOp("**");
+        if (!two && star) {
+          fail(p.loc, "* argument may appear only once");
+          return false;
+        }
+        advance();
+        star |= !two;
+        kwSeen = two;
+        p.kind = two ? Param::Kind::VarKw : Param::Kind::VarArgs;
+        if (!two && (cur().isOp(",") || cur().isOp(close))) {
+          p.name.clear(); // a bare * before keyword-only parameters
+        } else if (!atName()) {
+          fail(cur().loc(), "invalid syntax: expected a parameter name");
+          return false;
+        }
+      } else if (star) {
+        p.kind = Param::Kind::KwOnly;
+      }
+      if (atName()) {
+        p.name = cur().text.str();
+        advance();
+      } else if (p.kind != Param::Kind::VarArgs) {
+        fail(cur().loc(), "invalid syntax: expected a parameter name");
+        return false;
+      }
+      if (annotations && cur().isOp(":")) {
+        advance();
+        if (!(p.kind == Param::Kind::VarArgs ? parseStarOr(&Parser::parseTest)
+                                             : parseTest()))
+          return false;
+      }
+      if (cur().isOp("=")) {
+        if (p.kind == Param::Kind::VarArgs || p.kind == Param::Kind::VarKw) {
+          fail(cur().loc(), "var-positional or var-keyword argument cannot "
+                            "have a default value");
+          return false;
+        }
+        advance();
+        if (!(p.defaultValue = parseTest()))
+          return false;
+      } else if (p.kind == Param::Kind::Normal && !params.empty() &&
+                 params.back().kind == Param::Kind::Normal &&
+                 params.back().defaultValue) {
+        fail(p.loc, "non-default argument follows default argument");
+        return false;
+      }
+      for (const Param &q : params)
+        if (!p.name.empty() && q.name == p.name) {
+          fail(p.loc, "duplicate argument '" + p.name +
+                          "' in function definition");
+          return false;
+        }
+      params.push_back(std::move(p));
+    }
+    if (!cur().isOp(","))
+      break;
+    advance();
+  }
+  return true;
+}
+
+/// [async] def name(params) [-> test]: block
+StmtP Parser::parseDef(std::vector<ExprP> decorators, bool isAsync) {
   auto s = std::make_unique<Stmt>();
   s->kind = Stmt::Kind::Def;
   s->loc = cur().loc();
+  s->isAsync = isAsync;
+  s->decorators = std::move(decorators);
   advance();
-  if (!cur().is(TK::Name) || isKeyword(cur().text))
+  if (!atName())
     return fail(cur().loc(), "invalid syntax: expected a function name");
   s->name = cur().text.str();
   advance();
-  if (!expectOp("("))
+  if (!expectOp("(") || !parseParams(s->params, ")", true) || !expectOp(")"))
     return nullptr;
-  while (!cur().isOp(")")) {
-    if (cur().isOp("*") || cur().isOp("**") || cur().isOp("/"))
-      return fail(cur().loc(), "unsupported syntax: '" + cur().text.str() +
-                                   "' parameters are not supported");
-    Param p;
-    p.loc = cur().loc();
-    if (!cur().is(TK::Name) || isKeyword(cur().text))
-      return fail(cur().loc(), "invalid syntax: expected a parameter name");
-    p.name = cur().text.str();
+  if (cur().isOp("->")) {
     advance();
-    if (cur().isOp(":"))
-      return fail(cur().loc(),
-                  "unsupported syntax: annotations are not supported");
-    if (cur().isOp("=")) {
-      advance();
-      p.defaultValue = parseTest();
-      if (!p.defaultValue)
-        return nullptr;
-    } else if (!s->params.empty() && s->params.back().defaultValue) {
-      return fail(p.loc, "non-default argument follows default argument");
-    }
-    for (const Param &q : s->params)
-      if (q.name == p.name)
-        return fail(p.loc, "duplicate argument '" + p.name +
-                               "' in function definition");
-    s->params.push_back(std::move(p));
-    if (!cur().isOp(","))
-      break;
-    advance();
+    if (!(s->annotation = parseTest()))
+      return nullptr;
   }
-  if (!expectOp(")"))
-    return nullptr;
-  if (cur().isOp("->"))
-    return fail(cur().loc(), "unsupported syntax: annotations are not supported");
+  Stmt *savedDef = curDef;
+  int savedLoops = loopDepth;
+  curDef = s.get();
+  loopDepth = 0;
   ++defDepth;
   bool ok = parseBlock(s->body);
   --defDepth;
+  curDef = savedDef;
+  loopDepth = savedLoops;
   return ok ? std::move(s) : nullptr;
 }
 
-/// for target in testlist: block
-StmtP Parser::parseFor() {
+/// class name ['(' bases ')']: block
+StmtP Parser::parseClass(std::vector<ExprP> decorators) {
   auto s = std::make_unique<Stmt>();
-  s->kind = Stmt::Kind::For;
+  s->kind = Stmt::Kind::Class;
+  s->loc = cur().loc();
+  s->decorators = std::move(decorators);
+  advance();
+  if (!atName())
+    return fail(cur().loc(), "invalid syntax: expected a class name");
+  s->name = cur().text.str();
+  llvm::SMLoc nameLoc = cur().loc();
+  advance();
+  if (cur().isOp("(")) {
+    ExprP callee = node(Expr::Kind::Name, nameLoc);
+    ExprP bases = parseCallArgs(std::move(callee));
+    if (!bases)
+      return nullptr;
+    // Bases are the positionals; keywords (metaclass=...) are kept as a
+    // call so that running the class can refuse them.
+    for (size_t k = 1; k < bases->items.size(); ++k)
+      s->targets.push_back(std::move(bases->items[k]));
+    if (!bases->kwNames.empty())
+      s->annotation = std::move(bases);
+  }
+  Stmt *savedDef = curDef;
+  int savedDefs = defDepth, savedLoops = loopDepth;
+  curDef = nullptr;
+  defDepth = 0;
+  loopDepth = 0;
+  bool ok = parseBlock(s->body);
+  curDef = savedDef;
+  defDepth = savedDefs;
+  loopDepth = savedLoops;
+  return ok ? std::move(s) : nullptr;
+}
+
+/// if test: block (elif test: block)* [else: block]
+StmtP Parser::parseIf() {
+  auto s = std::make_unique<Stmt>();
+  s->kind = Stmt::Kind::If;
   s->loc = cur().loc();
   advance();
-  // The target list stops at 'in', which parseOr does not consume.
-  llvm::SMLoc tloc = cur().loc();
-  std::vector<ExprP> targets;
-  bool comma = false;
-  while (true) {
-    ExprP t = parseArith();
-    if (!t)
+  if (!(s->value = parseNamedExpr()) || !parseBlock(s->body))
+    return nullptr;
+  if (cur().isName("elif")) {
+    StmtP elif = parseIf(); // the same production, starting at 'elif'
+    if (!elif)
       return nullptr;
-    targets.push_back(std::move(t));
-    if (!cur().isOp(","))
-      break;
-    comma = true;
+    s->orelse.push_back(std::move(elif));
+  } else if (cur().isName("else")) {
     advance();
-    if (cur().isName("in"))
-      break;
-  }
-  if (comma) {
-    ExprP tup = node(Expr::Kind::Tuple, tloc);
-    tup->items = std::move(targets);
-    tup = finish(std::move(tup));
-    if (!tup)
+    if (!parseBlock(s->orelse))
       return nullptr;
-    s->targets.push_back(std::move(tup));
-  } else {
-    s->targets.push_back(std::move(targets[0]));
   }
-  if (!cur().isName("in"))
-    return fail(cur().loc(), "invalid syntax: expected 'in'");
-  advance();
-  s->value = parseTestList();
-  if (!s->value)
-    return nullptr;
-  if (!parseBlock(s->body))
-    return nullptr;
-  if (cur().isName("else"))
-    return fail(cur().loc(), "unsupported statement 'else'");
   return s;
 }
 
-/// test (',' test)* [','] -> a Tuple when there is a comma.
-ExprP Parser::parseTestList(bool allowStar) {
-  llvm::SMLoc loc = cur().loc();
-  ExprP first = parseTest();
-  if (!first || !cur().isOp(","))
-    return first;
-  ExprP tup = node(Expr::Kind::Tuple, loc);
-  tup->items.push_back(std::move(first));
-  while (cur().isOp(",")) {
-    advance();
-    if (cur().is(TK::Newline) || cur().isOp("=") || cur().isOp(")") ||
-        cur().isOp(";") || cur().isOp(":") || cur().is(TK::End))
-      break;
-    ExprP next = parseTest();
-    if (!next)
-      return nullptr;
-    tup->items.push_back(std::move(next));
-  }
-  return finish(std::move(tup));
-}
-
-/// or_test ['if' or_test 'else' test] | lambda
-ExprP Parser::parseTest() {
-  Guard g(*this);
-  if (!g.ok)
-    return nullptr;
-  if (cur().isName("lambda"))
-    return fail(cur().loc(), "unsupported syntax: lambda is not supported");
-  if (cur().isOp("*"))
-    return fail(cur().loc(), "unsupported syntax: starred expressions are "
-                             "not supported");
-  llvm::SMLoc loc = cur().loc();
-  ExprP e = parseOr();
-  if (!e || !cur().isName("if"))
-    return e;
+/// while test: block [else: block]
+StmtP Parser::parseWhile() {
+  auto s = std::make_unique<Stmt>();
+  s->kind = Stmt::Kind::While;
+  s->loc = cur().loc();
   advance();
-  ExprP cond = parseOr();
-  if (!cond)
+  if (!(s->value = parseNamedExpr()) || !parseLoopBody(s->body))
     return nullptr;
-  if (!cur().isName("else"))
-    return fail(cur().loc(), "invalid syntax: expected 'else'");
+  if (cur().isName("else")) {
+    advance();
+    if (!parseBlock(s->orelse))
+      return nullptr;
+  }
+  return s;
+}
+
+/// [async] for targets in testlist: block [else: block]
+StmtP Parser::parseFor(bool isAsync) {
+  auto s = std::make_unique<Stmt>();
+  s->kind = Stmt::Kind::For;
+  s->loc = cur().loc();
+  s->isAsync = isAsync;
   advance();
-  ExprP other = parseTest();
-  if (!other)
+  ExprP target = parseTargetList();
+  if (!target)
     return nullptr;
-  ExprP n = node(Expr::Kind::IfExp, loc);
-  n->items.push_back(std::move(cond));
-  n->items.push_back(std::move(e));
-  n->items.push_back(std::move(other));
-  return finish(std::move(n));
-}
-
-/// A left-associative chain `sub (op sub)*`, built without recursion; the
-/// depth stored in each node bounds it instead.
-ExprP Parser::parseChain(ExprP (Parser::*sub)(),
-                         std::initializer_list<const char *> ops) {
-  llvm::SMLoc loc = cur().loc();
-  ExprP l = (this->*sub)();
-  while (l) {
-    const char *op = nullptr;
-    for (const char *o : ops)
-      if (cur().isOp(o) || cur().isName(o))
-        op = o;
-    if (!op)
-      break;
-    advance();
-    ExprP r = (this->*sub)();
-    if (!r)
-      return nullptr;
-    ExprP n = node(Expr::Kind::BinOp, loc);
-    n->text = op;
-    n->items.push_back(std::move(l));
-    n->items.push_back(std::move(r));
-    l = finish(std::move(n));
-  }
-  return l;
-}
-
-ExprP Parser::parseOr() { return parseChain(&Parser::parseAnd, {"or"}); }
-ExprP Parser::parseAnd() { return parseChain(&Parser::parseNot, {"and"}); }
-ExprP Parser::parseTerm() {
-  return parseChain(&Parser::parseFactor, {"*", "/", "//", "%", "@"});
-}
-
-ExprP Parser::parseArith() {
-  ExprP l = parseChain(&Parser::parseTerm, {"+", "-"});
-  if (l && (cur().isOp("|") || cur().isOp("&") || cur().isOp("^") ||
-            cur().isOp("<<") || cur().isOp(">>")))
-    return fail(cur().loc(), "unsupported syntax: bitwise operator '" +
-                                 cur().text.str() + "'");
-  return l;
-}
-
-ExprP Parser::parseNot() {
-  Guard g(*this);
-  if (!g.ok)
-    return nullptr;
-  if (!cur().isName("not"))
-    return parseComparison();
-  llvm::SMLoc loc = cur().loc();
+  s->targets.push_back(std::move(target));
+  if (!cur().isName("in"))
+    return fail(cur().loc(), "invalid syntax: expected 'in'");
   advance();
-  ExprP operand = parseNot();
-  if (!operand)
+  if (!(s->value = parseTestList(true)) || !parseLoopBody(s->body))
     return nullptr;
-  ExprP n = node(Expr::Kind::Unary, loc);
-  n->text = "not";
-  n->items.push_back(std::move(operand));
-  return finish(std::move(n));
-}
-
-/// arith (compop arith)*, kept as a left-nested chain of BinOps; the
-/// interpreter folds only number comparisons, so chaining rules never matter.
-ExprP Parser::parseComparison() {
-  llvm::SMLoc loc = cur().loc();
-  ExprP l = parseArith();
-  while (l) {
-    std::string op;
-    const Token &t = cur();
-    if (t.isOp("<") || t.isOp(">") || t.isOp("==") || t.isOp(">=") ||
-        t.isOp("<=") || t.isOp("!=")) {
-      op = t.text.str();
-      advance();
-    } else if (t.isName("in")) {
-      op = "in";
-      advance();
-    } else if (t.isName("not") && peek().isName("in")) {
-      op = "not in";
-      advance();
-      advance();
-    } else if (t.isName("is")) {
-      advance();
-      op = "is";
-      if (cur().isName("not")) {
-        op = "is not";
-        advance();
-      }
-    } else {
-      break;
-    }
-    ExprP r = parseArith();
-    if (!r)
-      return nullptr;
-    ExprP n = node(Expr::Kind::BinOp, loc);
-    n->text = op;
-    n->items.push_back(std::move(l));
-    n->items.push_back(std::move(r));
-    l = finish(std::move(n));
-  }
-  return l;
-}
-
-ExprP Parser::parseFactor() {
-  Guard g(*this);
-  if (!g.ok)
-    return nullptr;
-  if (cur().isOp("-") || cur().isOp("+") || cur().isOp("~")) {
-    llvm::SMLoc loc = cur().loc();
-    std::string op = cur().text.str();
+  if (cur().isName("else")) {
     advance();
-    ExprP operand = parseFactor();
-    if (!operand)
+    if (!parseBlock(s->orelse))
       return nullptr;
-    ExprP n = node(Expr::Kind::Unary, loc);
-    n->text = op;
-    n->items.push_back(std::move(operand));
-    return finish(std::move(n));
   }
-  return parsePower();
+  return s;
 }
 
-/// atom trailer* ['**' factor]
-ExprP Parser::parsePower() {
-  llvm::SMLoc loc = cur().loc();
-  ExprP e = parseAtom();
-  while (e) {
-    if (cur().isOp("(")) {
-      e = parseCallArgs(std::move(e));
-    } else if (cur().isOp("[")) {
-      advance();
-      llvm::SMLoc iloc = cur().loc();
-      ExprP index = parseSubscriptItem();
-      if (index && cur().isOp(",")) {
-        ExprP tup = node(Expr::Kind::Tuple, iloc);
-        tup->items.push_back(std::move(index));
-        while (cur().isOp(",")) {
-          advance();
-          if (cur().isOp("]"))
-            break;
-          ExprP next = parseSubscriptItem();
-          if (!next)
-            return nullptr;
-          tup->items.push_back(std::move(next));
-        }
-        index = finish(std::move(tup));
-      }
-      if (!index || !expectOp("]"))
-        return nullptr;
-      ExprP n = node(Expr::Kind::Subscript, loc);
-      n->items.push_back(std::move(e));
-      n->items.push_back(std::move(index));
-      e = finish(std::move(n));
-    } else if (cur().isOp(".")) {
-      advance();
-      if (!cur().is(TK::Name) || isKeyword(cur().text))
-        return fail(cur().loc(),
-                    "invalid syntax: expected an attribute name after '.'");
-      ExprP n = node(Expr::Kind::Attr, loc);
-      n->text = cur().text.str();
-      advance();
-      n->items.push_back(std::move(e));
-      e = finish(std::move(n));
-    } else {
-      break;
-    }
-  }
-  if (e && cur().isOp("**")) {
-    advance();
-    ExprP r = parseFactor();
-    if (!r)
-      return nullptr;
-    ExprP n = node(Expr::Kind::BinOp, loc);
-    n->text = "**";
-    n->items.push_back(std::move(e));
-    n->items.push_back(std::move(r));
-    e = finish(std::move(n));
-  }
-  return e;
-}
-
-/// '(' [arg (',' arg)* [',']] ')' with arg = test | NAME '=' test.
-ExprP Parser::parseCallArgs(ExprP callee) {
-  ExprP call = node(Expr::Kind::Call, callee->loc);
-  call->items.push_back(std::move(callee));
+/// [async] with item [as target] (',' ...)*: block
+StmtP Parser::parseWith(bool isAsync) {
+  auto s = std::make_unique<Stmt>();
+  s->kind = Stmt::Kind::With;
+  s->loc = cur().loc();
+  s->isAsync = isAsync;
   advance();
-  while (!cur().isOp(")")) {
-    if (cur().isOp("*") || cur().isOp("**")) {
-      if (!call->starArg.isValid())
-        call->starArg = cur().loc();
-      advance();
-    }
-    if (cur().is(TK::Name) && peek().isOp("=") && !isKeyword(cur().text)) {
-      std::string name = cur().text.str();
-      llvm::SMLoc kloc = cur().loc();
-      for (const std::string &k : call->kwNames)
-        if (k == name)
-          return fail(kloc, "keyword argument repeated: " + name);
-      advance();
-      advance();
-      ExprP v = parseTest();
-      if (!v)
-        return nullptr;
-      call->kwNames.push_back(std::move(name));
-      call->kwLocs.push_back(kloc);
-      call->kwValues.push_back(std::move(v));
-    } else {
-      if (!call->kwNames.empty())
-        return fail(cur().loc(),
-                    "positional argument follows keyword argument");
-      ExprP v = parseTest();
-      if (!v)
-        return nullptr;
-      if (cur().isName("for"))
-        return fail(cur().loc(), "unsupported syntax: generator expressions "
-                                 "are not supported");
-      call->items.push_back(std::move(v));
-    }
-    if (!cur().isOp(","))
-      break;
-    advance();
-  }
-  if (!expectOp(")"))
-    return nullptr;
-  return finish(std::move(call));
-}
-
-/// test | [test] ':' [test] [':' [test]]
-ExprP Parser::parseSubscriptItem() {
-  llvm::SMLoc loc = cur().loc();
-  ExprP lower;
-  if (!cur().isOp(":")) {
-    lower = parseTest();
-    if (!lower || !cur().isOp(":"))
-      return lower;
-  }
-  ExprP s = node(Expr::Kind::Slice, loc);
-  advance();
-  ExprP upper, step;
-  auto ends = [&] {
-    return cur().isOp("]") || cur().isOp(",") || cur().isOp(":");
-  };
-  if (!ends() && !(upper = parseTest()))
-    return nullptr;
-  if (cur().isOp(":")) {
-    advance();
-    if (!ends() && !(step = parseTest()))
-      return nullptr;
-  }
-  s->items.push_back(std::move(lower));
-  s->items.push_back(std::move(upper));
-  s->items.push_back(std::move(step));
-  return finish(std::move(s));
-}
-
-/// The items of a list, a parenthesised tuple or a dict, up to `close`.
-ExprP Parser::parseBracketed(llvm::StringRef close, Expr::Kind kind,
-                             llvm::SMLoc loc) {
-  ExprP n = node(kind, loc);
-  bool comma = false;
-  while (!cur().isOp(close)) {
+  while (true) {
     ExprP item = parseTest();
     if (!item)
       return nullptr;
-    if (cur().isName("for"))
-      return fail(cur().loc(), "unsupported syntax: comprehensions are not "
-                               "supported");
-    n->items.push_back(std::move(item));
-    if (kind == Expr::Kind::Dict) {
-      if (!cur().isOp(":"))
-        return fail(loc, "unsupported syntax: sets are not supported");
-      if (!expectOp(":"))
+    ExprP target;
+    if (cur().isName("as")) {
+      advance();
+      if (!(target = parseBitOr())) // one target: a comma ends the item
         return nullptr;
-      ExprP value = parseTest();
-      if (!value)
-        return nullptr;
-      n->items.push_back(std::move(value));
     }
+    s->targets.push_back(std::move(item));
+    s->withTargets.push_back(std::move(target));
     if (!cur().isOp(","))
       break;
-    comma = true;
     advance();
   }
-  if (!expectOp(close))
+  if (!parseBlock(s->body))
     return nullptr;
-  // (x) is x itself, with its own location; (x,) and () are tuples.
-  if (kind == Expr::Kind::Tuple && n->items.size() == 1 && !comma)
-    return std::move(n->items[0]);
-  return finish(std::move(n));
+  return s;
 }
 
-ExprP Parser::parseAtom() {
-  const Token &t = cur();
-  llvm::SMLoc loc = t.loc();
-  switch (t.kind) {
-  case TK::Int: {
-    ExprP n = node(Expr::Kind::Int, loc);
-    n->i = t.i;
+/// try: block (except [test [as NAME]]: block)* [else: block]
+/// [finally: block]
+StmtP Parser::parseTry() {
+  auto s = std::make_unique<Stmt>();
+  s->kind = Stmt::Kind::Try;
+  s->loc = cur().loc();
+  advance();
+  if (!parseBlock(s->body))
+    return nullptr;
+  while (cur().isName("except")) {
+    Handler h;
+    h.loc = cur().loc();
     advance();
-    return finish(std::move(n));
+    if (cur().isOp("*"))
+      advance(); // except* (exception groups)
+    if (!cur().isOp(":")) {
+      if (!(h.type = parseTest()))
+        return nullptr;
+      if (cur().isName("as")) {
+        advance();
+        if (!atName())
+          return fail(cur().loc(), "invalid syntax: expected a name after "
+                                   "'as'");
+        h.name = cur().text.str();
+        advance();
+      }
+    }
+    if (!parseBlock(h.body))
+      return nullptr;
+    s->handlers.push_back(std::move(h));
   }
-  case TK::Float: {
-    ExprP n = node(Expr::Kind::Float, loc);
-    n->f = t.f;
+  if (cur().isName("else")) {
+    if (s->handlers.empty())
+      return fail(cur().loc(), "invalid syntax: 'else' of a try needs an "
+                               "'except'");
     advance();
-    return finish(std::move(n));
+    if (!parseBlock(s->orelse))
+      return nullptr;
   }
-  case TK::String:
-  case TK::FString: {
-    // Adjacent literals concatenate; an f-string anywhere taints the result.
-    ExprP n = node(Expr::Kind::Str, loc);
-    while (cur().is(TK::String) || cur().is(TK::FString)) {
-      if (cur().is(TK::FString))
-        n->kind = Expr::Kind::FStr;
-      n->text += cur().str;
-      advance();
-    }
-    return finish(std::move(n));
-  }
-  case TK::Name: {
-    if (t.text == "None" || t.text == "True" || t.text == "False") {
-      ExprP n = node(t.text == "None" ? Expr::Kind::None : Expr::Kind::Bool,
-                     loc);
-      n->i = t.text == "True";
-      advance();
-      return finish(std::move(n));
-    }
-    if (isKeyword(t.text))
-      return unexpected();
-    ExprP n = node(Expr::Kind::Name, loc);
-    n->text = t.text.str();
+  if (cur().isName("finally")) {
     advance();
-    return finish(std::move(n));
+    if (!parseBlock(s->finalbody))
+      return nullptr;
   }
-  case TK::Op:
-    if (t.text == "(") {
-      advance();
-      return parseBracketed(")", Expr::Kind::Tuple, loc);
-    }
-    if (t.text == "[") {
-      advance();
-      return parseBracketed("]", Expr::Kind::List, loc);
-    }
-    if (t.text == "{") {
-      advance();
-      return parseBracketed("}", Expr::Kind::Dict, loc);
-    }
-    if (t.text == "...") {
-      advance();
-      return finish(node(Expr::Kind::Ellipsis, loc));
-    }
-    return unexpected();
-  default:
-    return unexpected();
-  }
+  if (s->handlers.empty() && s->finalbody.empty())
+    return fail(cur().loc(), "invalid syntax: expected 'except' or "
+                             "'finally' block");
+  return s;
 }
 
-} // namespace
+} // namespace detail
 
 bool parseTokens(const std::vector<Token> &tokens, std::vector<StmtP> &out,
                  Diag &err) {
@@ -932,7 +699,7 @@ bool parseTokens(const std::vector<Token> &tokens, std::vector<StmtP> &out,
     err.msg = "internal error: no tokens";
     return false;
   }
-  Parser parser(tokens, err);
+  detail::Parser parser(tokens, err);
   return parser.parseFile(out);
 }
 

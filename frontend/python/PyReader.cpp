@@ -25,16 +25,48 @@ bool Interp::buildSpec(ModelSpec &out) {
     return fail(llvm::SMLoc::getFromPointer(bufferStart),
                 "no Keras model is built in this script: kiln needs "
                 "keras.Sequential(...) or keras.Model(...)");
-  const ModelRec &m = models.back();
-  for (size_t k = 0; k + 1 < models.size(); ++k)
-    for (const auto *call : {&models[k].compile, &models[k].fit})
-      if (*call)
-        return fail((*call)->loc,
-                    std::string(call == &models[k].compile ? "compile"
-                                                           : "fit") +
-                        "() is called on model '" + models[k].name +
-                        "', but the model kiln reads is '" + m.name +
-                        "', the last one built");
+  // The model is the one the script trains (fit() last called on it), else
+  // the last one built; `--model NAME` picks any other by its name.
+  int chosen = int(models.size()) - 1;
+  for (size_t k = 0; k < models.size(); ++k)
+    if (models[k].fitOrder > 0 &&
+        (models[size_t(chosen)].fitOrder < models[k].fitOrder))
+      chosen = int(k);
+  if (!wantedModel.empty()) {
+    chosen = -1;
+    std::string names;
+    for (size_t k = 0; k < models.size(); ++k) {
+      if (models[k].name == wantedModel)
+        chosen = int(k);
+      names += (names.empty() ? "" : ", ") + models[k].name;
+    }
+    if (chosen < 0)
+      return fail(llvm::SMLoc::getFromPointer(bufferStart),
+                  "the script builds no model named '" + wantedModel +
+                      "' (it builds " + names + ")");
+  }
+  const ModelRec &m = models[size_t(chosen)];
+  if (m.inlined && !m.sequential)
+    return fail(m.loc, "model '" + m.name + "' is used as a layer of "
+                       "another model, so kiln reads it only as part of "
+                       "that model");
+  if (m.object >= 0) {
+    int cls = objects[size_t(m.object)].cls;
+    Value step;
+    int owner = -1;
+    if (findAttr(cls, "train_step", step, &owner))
+      return fail(step.loc.isValid() ? step.loc : m.loc,
+                  "model '" + m.name + "' (class " +
+                      classes[size_t(cls)].name +
+                      ") overrides train_step(): kiln trains models with "
+                      "Keras's built-in training step only");
+    if (m.outs.empty())
+      return fail(m.loc, "model '" + m.name + "' (class " +
+                             classes[size_t(cls)].name +
+                             ") is never called on a Keras tensor, so kiln "
+                             "cannot trace it: call model.build(input_shape) "
+                             "or model(keras.Input(shape=...))");
+  }
   out.kind = m.sequential ? ModelSpec::Kind::Sequential
                           : ModelSpec::Kind::Functional;
   out.name = m.name;
@@ -104,7 +136,12 @@ bool Interp::buildSpec(ModelSpec &out) {
 }
 
 bool Interp::run(const std::vector<StmtP> &stmts, ModelSpec &out) {
-  return execBlock(stmts) && buildSpec(out);
+  if (!execBlock(stmts))
+    return false;
+  if (raising)
+    return fail(raised.loc, "the script raises " + raised.s2 +
+                                " here, and nothing catches it");
+  return buildSpec(out);
 }
 
 } // namespace kiln::frontend::python

@@ -60,9 +60,9 @@ struct Case {
 TEST(PythonErrors, InlineCases) {
   const Case cases[] = {
       {"import keras\nx = keras.Input(shape=(2,))\n"
-       "y = keras.layers.Dense(2)(x, training=True)\n",
-       "3:30: in layer 'dense' (Dense): keyword arguments to a layer call are "
-       "not supported"},
+       "y = keras.layers.Dense(2)(x, scale=True)\n",
+       "3:30: in layer 'dense' (Dense): keyword argument 'scale' to a layer "
+       "call is not supported"},
       {"import keras\nm = keras.Sequential([keras.layers.Dense(2, "
        "input_dim=3)])\nm.add(keras.Input(shape=(2,)))\n",
        "3:7: only keras.Input(...) can be added to a Sequential model, as its "
@@ -84,17 +84,35 @@ TEST(PythonErrors, InlineCases) {
       {"x = [1, 2][5]\n", "1:12: list index out of range"},
       {"def f(n):\n    return f(n)\nf(1)\n",
        "2:12: maximum recursion depth exceeded"},
-      {"import keras\nx = keras.Input(shape=(2,))\nprint(x.shape)\n",
-       "3:7: attribute 'shape' of a Keras tensor is not supported"},
+      {"import keras\nx = keras.Input(shape=(2,))\n"
+       "y = keras.layers.Dense(x.shape[-1])(x)\n",
+       "3:24: in layer 'dense' (Dense): argument 1 must be a constant, not a "
+       "value computed from data: 'x.shape[-1]', computed from 'the shape "
+       "of a Keras tensor' (line 3)"},
+      {"import keras\nx = keras.Input(shape=(2,))\nprint(x.name)\n",
+       "3:7: attribute 'name' of a Keras tensor is not supported"},
       {"import numpy as np\nimport keras\nx = keras.Input(shape=(2,))\n"
        "y = np.exp(x)\n",
        "4:12: 'np.exp' cannot be applied to Keras tensors or layers; only "
        "Keras layers can"},
       {"for i in range(10 ** 9):\n    pass\n",
        "1:10: range() is too long for kiln (over 10000)"},
-      {"x = [k for k in range(3)]\n",
-       "1:8: unsupported syntax: comprehensions are not supported"},
-      {"f = lambda x: x\n", "1:5: unsupported syntax: lambda is not supported"},
+      {"x = [k for k in 5]\n", "1:17: 'int' object is not iterable"},
+      {"f = lambda x: x\nf(1, 2)\n",
+       "2:1: <lambda>() takes 1 positional arguments but 2 were given"},
+      {"def f(a, *, b):\n    return a\nf(1, 2)\n",
+       "3:1: f() takes 1 positional arguments but 2 were given"},
+      {"def f(a, b=2):\n    return a\nf(b=3)\n",
+       "3:1: f() missing required argument 'a'"},
+      {"x = 1\nbreak\n", "2:1: 'break' outside loop"},
+      {"async def f():\n    await g()\nf()\n",
+       "3:1: calling the async function 'f' is not supported: kiln does not "
+       "run asynchronous code"},
+      {"assert 1 == 2, 'sizes differ'\n",
+       "1:1: assertion failed: sizes differ"},
+      {"x = f'{1:q}'\n", "1:8: unknown format code 'q' for a number"},
+      {"x = f'{1'\n", "1:7: f-string: expecting '}'"},
+
       {"x = 1 +\n", "1:8: invalid syntax: unexpected end of line"},
       {"  x = 1\n", "1:3: unexpected indent"},
       {"def f():\nx = 1\n", "2:1: expected an indented block"},

@@ -1,0 +1,1378 @@
+//===- PyBuiltins.cpp - Builtin functions and container methods -----------===//
+//
+// The builtins model scripts call (len, range, zip, enumerate, sorted, sum,
+// min/max, isinstance, map, filter, dict, set, ...), str()/repr() and the
+// format-spec mini-language behind f-strings and str.format, and the
+// methods of lists, dicts, sets and strings. A builtin applied to data gives
+// data (opaque); builtins that only move values around (list, zip,
+// enumerate, reversed, len) accept Keras layers and tensors, arithmetic
+// ones refuse them.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/python/PyInterp.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kiln::frontend::python {
+namespace {
+constexpr int kMaxRange = 10000;
+constexpr size_t kMaxString = 1000000;
+using VK = Value::Kind;
+
+Value strValue(std::string s, llvm::SMLoc loc) {
+  Value v;
+  v.kind = VK::Str;
+  v.s = std::move(s);
+  v.loc = loc;
+  return v;
+}
+Value intValue(int64_t i, llvm::SMLoc loc) {
+  Value v;
+  v.kind = VK::Int;
+  v.i = i;
+  v.loc = loc;
+  return v;
+}
+Value boolValue(bool b, llvm::SMLoc loc) {
+  Value v;
+  v.kind = VK::Bool;
+  v.b = b;
+  v.loc = loc;
+  return v;
+}
+
+std::string quote(const std::string &s) {
+  char q = s.find('\'') != std::string::npos && s.find('"') == std::string::npos
+               ? '"'
+               : '\'';
+  std::string out(1, q);
+  for (char c : s) {
+    if (c == q || c == '\\')
+      out += '\\';
+    if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out + q;
+}
+
+/// Python's repr() of a constant; false for values it cannot spell.
+bool reprOf(const Value &v, bool asStr, std::string &out) {
+  switch (v.kind) {
+  case VK::None: out = "None"; return true;
+  case VK::Bool: out = v.b ? "True" : "False"; return true;
+  case VK::Int: out = std::to_string(v.i); return true;
+  case VK::Float: out = KValue::real(v.f).str(); return true;
+  case VK::Str: out = asStr ? v.s : quote(v.s); return true;
+  case VK::Tuple:
+  case VK::List:
+  case VK::Set:
+  case VK::Dict: {
+    bool dict = v.kind == VK::Dict;
+    out = v.kind == VK::List ? "[" : v.kind == VK::Tuple ? "(" : "{";
+    for (size_t k = 0; k < v.items.size(); ++k) {
+      std::string item;
+      if (!reprOf(v.items[k], false, item))
+        return false;
+      if (k)
+        out += ", ";
+      if (dict)
+        out += quote(v.keys[k]) + ": ";
+      out += item;
+    }
+    if (v.kind == VK::Tuple && v.items.size() == 1)
+      out += ",";
+    if (v.kind == VK::Set && v.items.empty())
+      out = "set(";
+    out += v.kind == VK::List ? "]" : v.kind == VK::Tuple ? ")"
+           : v.kind == VK::Set && v.items.empty()          ? ")"
+                                                           : "}";
+    return true;
+  }
+  default:
+    return false;
+  }
+}
+} // namespace
+
+using namespace values;
+
+bool Interp::formatValue(const Value &v, const std::string &specIn,
+                         llvm::SMLoc loc, Value &out) {
+  std::string spec = specIn;
+  char conv = 0;
+  if (spec.size() >= 2 && spec[0] == '!') {
+    conv = spec[1];
+    spec = spec.substr(2);
+  }
+  if (!spec.empty() && spec[0] == ':')
+    spec = spec.substr(1);
+  if (v.kind == VK::Opaque) {
+    out = derived(v, "a formatted data value", loc);
+    return true;
+  }
+  if (spec.find('{') != std::string::npos)
+    return fail(loc, "nested replacement fields in a format spec are not "
+                     "supported");
+  std::string text;
+  if (v.kind == VK::Layer && spec.empty()) {
+    out = opaque("a formatted layer", loc);
+    return true;
+  }
+  if (!reprOf(v, conv != 'r' && conv != 'a', text)) {
+    out = opaque("a formatted " + typeName(v), loc);
+    return true;
+  }
+  if (spec.empty()) {
+    out = strValue(text, loc);
+    return true;
+  }
+  // [[fill]align][sign][#][0][width][,|_][.precision][type]
+  size_t i = 0;
+  char fill = ' ', align = 0, sign = '-', group = 0, type = 0;
+  auto isAlign = [](char c) {
+    return c == '<' || c == '>' || c == '=' || c == '^';
+  };
+  if (spec.size() >= 2 && isAlign(spec[1])) {
+    fill = spec[0];
+    align = spec[1];
+    i = 2;
+  } else if (isAlign(spec[0])) {
+    align = spec[0];
+    i = 1;
+  }
+  if (i < spec.size() && (spec[i] == '+' || spec[i] == '-' || spec[i] == ' '))
+    sign = spec[i++];
+  if (i < spec.size() && spec[i] == '#')
+    ++i;
+  if (i < spec.size() && spec[i] == '0') {
+    if (!align) {
+      fill = '0';
+      align = '=';
+    }
+    ++i;
+  }
+  size_t width = 0;
+  while (i < spec.size() && isdigit(static_cast<unsigned char>(spec[i])))
+    width = std::min<size_t>(width * 10 + size_t(spec[i++] - '0'), 1000);
+  if (i < spec.size() && (spec[i] == ',' || spec[i] == '_'))
+    group = spec[i++];
+  int precision = -1;
+  if (i < spec.size() && spec[i] == '.') {
+    precision = 0;
+    ++i;
+    while (i < spec.size() && isdigit(static_cast<unsigned char>(spec[i])))
+      precision = std::min(precision * 10 + (spec[i++] - '0'), 100);
+  }
+  if (i < spec.size())
+    type = spec[i++];
+  if (i != spec.size())
+    return fail(loc, "invalid format specifier '" + spec + "'");
+  bool numeric = v.isNum() && conv == 0;
+  if (numeric) {
+    double d = asDouble(v);
+    bool neg = d < 0 || (v.kind == VK::Int && v.i < 0);
+    char buf[512];
+    std::string body;
+    if (type == 0 && v.kind != VK::Float && precision < 0)
+      type = 'd';
+    if (type == 'd' || type == 'n') {
+      if (v.kind == VK::Float)
+        return fail(loc, "unknown format code 'd' for object of type "
+                         "'float'");
+      int64_t x = asInt(v);
+      body = std::to_string(x < 0 ? -(x + 1) + 1ULL : uint64_t(x));
+    } else if (type == 'f' || type == 'F' || type == 'e' || type == 'E' ||
+               type == 'g' || type == 'G' || type == '%' || type == 0) {
+      double x = std::fabs(d) * (type == '%' ? 100 : 1);
+      if (type == 0) {
+        if (precision < 0) {
+          body = KValue::real(std::fabs(d)).str();
+        } else {
+          std::snprintf(buf, sizeof buf, "%.*g", std::max(precision, 1), x);
+          body = buf;
+        }
+      } else {
+        char t = type == '%' ? 'f' : type;
+        std::string f = std::string("%.*") + t;
+        std::snprintf(buf, sizeof buf, f.c_str(),
+                      precision < 0 ? 6 : precision, x);
+        body = buf;
+        if (type == '%')
+          body += "%";
+      }
+    } else {
+      return fail(loc, std::string("unknown format code '") + type +
+                           "' for a number");
+    }
+    if (group) {
+      size_t end = body.find_first_not_of("0123456789");
+      if (end == std::string::npos)
+        end = body.size();
+      for (long k = long(end) - 3; k > 0; k -= 3)
+        body.insert(size_t(k), 1, group);
+    }
+    std::string signText = neg ? "-" : sign == '+' ? "+" : sign == ' ' ? " "
+                                                                        : "";
+    if (!align)
+      align = '>';
+    if (align == '=' && body.size() + signText.size() < width)
+      body.insert(0, width - body.size() - signText.size(), fill);
+    text = signText + body;
+  } else {
+    if (type != 0 && type != 's')
+      return fail(loc, std::string("unknown format code '") + type +
+                           "' for object of type '" + typeName(v) + "'");
+    if (precision >= 0 && size_t(precision) < text.size())
+      text = text.substr(0, size_t(precision));
+    if (!align)
+      align = '<';
+  }
+  if (text.size() < width) {
+    size_t pad = width - text.size();
+    if (align == '<')
+      text += std::string(pad, fill);
+    else if (align == '^')
+      text = std::string(pad / 2, fill) + text +
+             std::string(pad - pad / 2, fill);
+    else if (align == '>')
+      text = std::string(pad, fill) + text;
+  }
+  out = strValue(text, loc);
+  return true;
+}
+
+bool Interp::callBuiltin(const Value &fn, CallArgs &a, llvm::SMLoc loc,
+                         const std::string &src, Value &out) {
+  const std::string &name = fn.s;
+  std::vector<Value> &args = a.args;
+  out = Value();
+  out.loc = loc;
+  if (fn.s2 == "exception") {
+    out.kind = VK::Exception;
+    out.s = name;
+    out.s2 = src;
+    return true;
+  }
+  if (name == "print")
+    return true;
+  auto kw = [&](const char *key) -> const Value * {
+    for (size_t k = 0; k < a.kwNames.size(); ++k)
+      if (a.kwNames[k] == key)
+        return &a.kwargs[k];
+    return nullptr;
+  };
+  static const char *const kwOk[][4] = {
+      {"sorted", "key", "reverse", nullptr}, {"min", "key", "default", nullptr},
+      {"max", "key", "default", nullptr},    {"sum", "start", nullptr, nullptr},
+      {"enumerate", "start", nullptr, nullptr}, {"zip", "strict", nullptr,
+                                                 nullptr},
+      {"int", "base", nullptr, nullptr},     {"round", "ndigits", nullptr,
+                                              nullptr}};
+  if (name != "dict" && name != "open" && name != "type" && name != "super")
+    for (size_t k = 0; k < a.kwNames.size(); ++k) {
+      bool ok = false;
+      for (auto &row : kwOk)
+        if (name == row[0])
+          for (int j = 1; j < 4 && row[j]; ++j)
+            ok |= a.kwNames[k] == row[j];
+      if (!ok)
+        return fail(a.kwLocs[k], name + "() got an unexpected keyword "
+                                        "argument '" + a.kwNames[k] + "'");
+    }
+  auto argCount = [&](size_t lo, size_t hi) {
+    if (args.size() >= lo && args.size() <= hi)
+      return true;
+    return fail(loc, name + "() takes " + llvm::Twine(lo) +
+                         (lo == hi ? "" : " to " + std::to_string(hi)) +
+                         " arguments (" + llvm::Twine(args.size()) +
+                         " given)");
+  };
+  if (name == "super") {
+    if (!argCount(0, 2))
+      return false;
+    out.kind = VK::Super;
+    if (args.size() == 2) {
+      if (args[0].kind != VK::Class)
+        return fail(args[0].loc, "super() argument 1 must be a class");
+      out.ref = args[0].ref;
+      out.items = {args[1]};
+      return true;
+    }
+    if (!frame || frame->cls < 0)
+      return fail(loc, "super(): no arguments outside a method of a class");
+    out.ref = frame->cls;
+    out.items = {frame->self};
+    return true;
+  }
+  if (name == "open" || name == "type" || name == "id" || name == "hash" ||
+      name == "vars" || name == "input" || name == "exit" || name == "quit" ||
+      name == "object") {
+    out = opaque(src, loc);
+    return true;
+  }
+  if (name == "property" || name == "staticmethod" || name == "classmethod") {
+    if (!argCount(1, 1))
+      return false;
+    out = args[0];
+    return true;
+  }
+  if (name == "callable") {
+    if (!argCount(1, 1))
+      return false;
+    VK k = args[0].kind;
+    if (k == VK::Opaque) {
+      out = derived(args[0], src, loc);
+      return true;
+    }
+    out = boolValue(k == VK::Function || k == VK::Builtin ||
+                        k == VK::BoundMethod || k == VK::Class ||
+                        k == VK::Layer || k == VK::Model ||
+                        k == VK::LayerClass || k == VK::KerasFn,
+                    loc);
+    return true;
+  }
+  // Data in, data out; objects of classes built on data loaders
+  // (keras.utils.Sequence, tf.Module, ...) are data too.
+  for (Value &v : args)
+    if (v.kind == VK::Instance &&
+        kerasBaseOf(objects[size_t(v.ref)].cls) == "opaque")
+      v = opaque(v.s + " object", v.loc);
+  for (const Value &v : args)
+    if (v.kind == VK::Opaque) {
+      out = derived(v, src, loc);
+      return true;
+    }
+  if (a.opaqueStar.isValid()) {
+    out = opaque(src, loc);
+    return true;
+  }
+  if (llvm::StringRef(name).startswith("math.")) {
+    std::string f = name.substr(5);
+    if (f == "prod" || f == "fsum") {
+      std::vector<Value> v;
+      if (!argCount(1, 1) || !iterate(args[0], args[0].loc, v))
+        return false;
+      Value acc = f == "prod" ? intValue(1, loc) : intValue(0, loc);
+      for (const Value &x : v) {
+        if (x.kind == VK::Opaque) {
+          out = derived(x, src, loc);
+          return true;
+        }
+        Value next;
+        if (!binary(f == "prod" ? "*" : "+", acc, x, loc, next))
+          return false;
+        acc = std::move(next);
+      }
+      out = acc;
+      out.loc = loc;
+      return true;
+    }
+    for (const Value &v : args)
+      if (!v.isNum())
+        return fail(v.loc, name + "() of a " + typeName(v) +
+                               " is not supported");
+    if ((f == "floor" || f == "ceil" || f == "trunc") && argCount(1, 1)) {
+      double d = f == "floor"  ? std::floor(asDouble(args[0]))
+                 : f == "ceil" ? std::ceil(asDouble(args[0]))
+                               : std::trunc(asDouble(args[0]));
+      if (!(d > -9.2e18 && d < 9.2e18))
+        return fail(loc, "cannot convert the value to an integer");
+      out = intValue(int64_t(d), loc);
+      return true;
+    }
+    if (f == "gcd" && argCount(2, 2)) {
+      int64_t x = std::llabs(asInt(args[0])), y = std::llabs(asInt(args[1]));
+      while (y) {
+        int64_t t = x % y;
+        x = y;
+        y = t;
+      }
+      out = intValue(x, loc);
+      return true;
+    }
+    double x = args.empty() ? 0 : asDouble(args[0]);
+    double r;
+    if (f == "sqrt" && argCount(1, 1) && x >= 0)
+      r = std::sqrt(x);
+    else if (f == "exp" && argCount(1, 1))
+      r = std::exp(x);
+    else if (f == "log" && argCount(1, 2) && x > 0)
+      r = args.size() == 2 ? std::log(x) / std::log(asDouble(args[1]))
+                           : std::log(x);
+    else if (f == "log2" && argCount(1, 1) && x > 0)
+      r = std::log2(x);
+    else if (f == "log10" && argCount(1, 1) && x > 0)
+      r = std::log10(x);
+    else if (f == "pow" && argCount(2, 2))
+      r = std::pow(x, asDouble(args[1]));
+    else if ((f == "sin" || f == "cos" || f == "tan") && argCount(1, 1))
+      r = f == "sin" ? std::sin(x) : f == "cos" ? std::cos(x) : std::tan(x);
+    else if (failed)
+      return false;
+    else
+      return fail(loc, name + "() is not supported for these arguments");
+    out.kind = VK::Float;
+    out.f = r;
+    return true;
+  }
+  bool moves = name == "len" || name == "list" || name == "tuple" ||
+               name == "zip" || name == "enumerate" || name == "reversed" ||
+               name == "iter" || name == "next" || name == "isinstance" ||
+               name == "getattr" || name == "hasattr" || name == "setattr" ||
+               name == "map" || name == "filter" || name == "dict" ||
+               name == "str" || name == "repr" || name == "format" ||
+               name == "issubclass" || name == "any" || name == "all";
+  if (!moves)
+    for (const Value &v : args)
+      if (holdsKeras(v))
+        return fail(v.loc, name + "() of Keras tensors is not supported");
+  if (name == "len") {
+    if (!argCount(1, 1))
+      return false;
+    const Value &x = args[0];
+    if (x.kind == VK::Str)
+      out = intValue(int64_t(x.s.size()), loc);
+    else if (x.isSeq() || x.kind == VK::Dict || x.kind == VK::Set)
+      out = intValue(int64_t(x.items.size()), loc);
+    else if (x.kind == VK::Model) {
+      Value l;
+      if (!modelAttr(x.ref, "layers", loc, l))
+        return false;
+      out = intValue(int64_t(l.items.size()), loc);
+    } else
+      return fail(loc, "object of type '" + typeName(x) + "' has no len()");
+    return true;
+  }
+  if (name == "range") {
+    if (!argCount(1, 3))
+      return false;
+    for (const Value &v : args)
+      if (v.kind != VK::Int && v.kind != VK::Bool)
+        return fail(v.loc, "range() arguments must be integers");
+    int64_t lo = args.size() > 1 ? asInt(args[0]) : 0;
+    int64_t hi = args.size() > 1 ? asInt(args[1]) : asInt(args[0]);
+    int64_t step = args.size() > 2 ? asInt(args[2]) : 1;
+    if (step == 0)
+      return fail(args[2].loc, "range() arg 3 must not be zero");
+    std::vector<Value> items;
+    for (int64_t k = lo; step > 0 ? k < hi : k > hi;) {
+      if (items.size() >= size_t(kMaxRange))
+        return fail(loc, "range() is too long for kiln (over 10000)");
+      items.push_back(intValue(k, loc));
+      if (__builtin_add_overflow(k, step, &k))
+        break;
+    }
+    return makeSeq(VK::List, std::move(items), loc, out);
+  }
+  // Builtins over iterables.
+  auto items = [&](size_t k, std::vector<Value> &v) {
+    return iterate(args[k], args[k].loc, v);
+  };
+  if (name == "list" || name == "tuple" || name == "set" ||
+      name == "frozenset" || name == "iter" || name == "reversed") {
+    if (!argCount(name == "iter" || name == "reversed" ? 1 : 0, 1))
+      return false;
+    std::vector<Value> v;
+    if (!args.empty() && !items(0, v))
+      return false;
+    if (name == "reversed")
+      std::reverse(v.begin(), v.end());
+    if (name == "set" || name == "frozenset") {
+      std::vector<Value> unique;
+      for (Value &x : v) {
+        bool dup = false;
+        for (const Value &u : unique) {
+          bool known;
+          dup |= equal(u, x, known) && known;
+        }
+        if (!dup)
+          unique.push_back(std::move(x));
+      }
+      v = std::move(unique);
+    }
+    return makeSeq(name == "tuple"                       ? VK::Tuple
+                   : name == "set" || name == "frozenset" ? VK::Set
+                                                          : VK::List,
+                   std::move(v), loc, out);
+  }
+  if (name == "next") {
+    if (!argCount(1, 2))
+      return false;
+    std::vector<Value> v;
+    if (!items(0, v))
+      return false;
+    if (v.empty() && args.size() < 2)
+      return fail(loc, "next() of an empty iterator raises StopIteration");
+    out = v.empty() ? args[1] : v[0];
+    out.loc = loc;
+    return true;
+  }
+  if (name == "zip" || name == "enumerate") {
+    std::vector<std::vector<Value>> cols(args.size());
+    size_t n = SIZE_MAX;
+    for (size_t k = 0; k < args.size(); ++k) {
+      if (!items(k, cols[k]))
+        return false;
+      n = std::min(n, cols[k].size());
+    }
+    if (name == "enumerate" && !argCount(1, 2))
+      return false;
+    int64_t start = 0;
+    if (name == "enumerate") {
+      const Value *s = args.size() > 1 ? &args[1] : kw("start");
+      if (s && s->kind != VK::Int)
+        return fail(s->loc, "enumerate() start must be an integer");
+      start = s ? s->i : 0;
+      n = cols[0].size();
+    }
+    if (args.empty())
+      n = 0;
+    std::vector<Value> rows;
+    for (size_t r = 0; r < n; ++r) {
+      std::vector<Value> row;
+      if (name == "enumerate") {
+        row.push_back(intValue(start + int64_t(r), loc));
+        row.push_back(cols[0][r]);
+      } else {
+        for (auto &c : cols)
+          row.push_back(c[r]);
+      }
+      Value t;
+      if (!makeSeq(VK::Tuple, std::move(row), loc, t))
+        return false;
+      rows.push_back(std::move(t));
+    }
+    return makeSeq(VK::List, std::move(rows), loc, out);
+  }
+  if (name == "map" || name == "filter") {
+    if (!argCount(2, 64))
+      return false;
+    std::vector<std::vector<Value>> cols(args.size() - 1);
+    size_t n = SIZE_MAX;
+    for (size_t k = 1; k < args.size(); ++k) {
+      if (!items(k, cols[k - 1]))
+        return false;
+      n = std::min(n, cols[k - 1].size());
+    }
+    if (name == "filter" && args.size() != 2)
+      return fail(loc, "filter() takes 2 arguments");
+    std::vector<Value> res;
+    for (size_t r = 0; r < n; ++r) {
+      Value y;
+      if (name == "filter" && args[0].kind == VK::None) {
+        y = cols[0][r];
+      } else {
+        CallArgs ca;
+        for (auto &c : cols) {
+          ca.args.push_back(c[r]);
+          ca.argSrc.push_back(nullptr);
+        }
+        if (!callValue(args[0], ca, loc, y))
+          return false;
+      }
+      if (y.kind == VK::Opaque && name == "filter") {
+        out = derived(y, src, loc);
+        return true;
+      }
+      if (name == "map") {
+        res.push_back(std::move(y));
+        continue;
+      }
+      bool known;
+      if (truth(y, known) || !known)
+        res.push_back(cols[0][r]);
+    }
+    return makeSeq(VK::List, std::move(res), loc, out);
+  }
+  if (name == "any" || name == "all") {
+    if (!argCount(1, 1))
+      return false;
+    std::vector<Value> v;
+    if (!items(0, v))
+      return false;
+    bool any = name == "any";
+    for (const Value &x : v) {
+      if (x.kind == VK::Opaque) {
+        out = derived(x, src, loc);
+        return true;
+      }
+      bool known;
+      bool t = truth(x, known) || !known;
+      if (t == any) {
+        out = boolValue(any, loc);
+        return true;
+      }
+    }
+    out = boolValue(!any, loc);
+    return true;
+  }
+  if (name == "dict") {
+    if (!argCount(0, 1))
+      return false;
+    Value d;
+    d.kind = VK::Dict;
+    std::vector<std::string> keys;
+    std::vector<Value> vals;
+    auto put = [&](const Value &k, const Value &v) {
+      if (k.kind != VK::Str && k.kind != VK::Int)
+        return fail(k.loc, "dictionary keys must be strings or integers");
+      std::string key = k.kind == VK::Int ? std::to_string(k.i) : k.s;
+      auto at = std::find(keys.begin(), keys.end(), key);
+      if (at != keys.end())
+        vals[size_t(at - keys.begin())] = v;
+      else {
+        keys.push_back(key);
+        vals.push_back(v);
+      }
+      return true;
+    };
+    if (!args.empty()) {
+      if (args[0].kind == VK::Dict) {
+        keys = args[0].keys;
+        vals = args[0].items;
+      } else {
+        std::vector<Value> pairs;
+        if (!items(0, pairs))
+          return false;
+        for (const Value &p : pairs) {
+          if (!p.isSeq() || p.items.size() != 2)
+            return fail(p.loc, "dict() needs pairs");
+          if (!put(p.items[0], p.items[1]))
+            return false;
+        }
+      }
+    }
+    for (size_t k = 0; k < a.kwNames.size(); ++k)
+      if (!put(strValue(a.kwNames[k], loc), a.kwargs[k]))
+        return false;
+    if (!makeSeq(VK::Dict, std::move(vals), loc, out))
+      return false;
+    out.keys = std::move(keys);
+    return true;
+  }
+  if (name == "sorted" || name == "min" || name == "max" || name == "sum") {
+    std::vector<Value> v;
+    bool iterable = args.size() == 1 || name == "sorted" || name == "sum";
+    if (name == "sorted" && !argCount(1, 1))
+      return false;
+    if (name == "sum" && !argCount(1, 2))
+      return false;
+    if (args.empty())
+      return fail(loc, name + "() expected at least 1 argument");
+    if (iterable) {
+      if (!items(0, v))
+        return false;
+    } else {
+      v = args;
+    }
+    for (const Value &x : v) {
+      if (x.kind == VK::Opaque) {
+        out = derived(x, src, loc);
+        return true;
+      }
+      if (holdsKeras(x))
+        return fail(x.loc, name + "() of Keras tensors is not supported");
+    }
+    if (name == "sum") {
+      Value acc = args.size() > 1 ? args[1]
+                  : kw("start")   ? *kw("start")
+                                  : intValue(0, loc);
+      for (const Value &x : v) {
+        Value next;
+        if (!binary("+", acc, x, loc, next))
+          return false;
+        acc = std::move(next);
+      }
+      out = acc;
+      out.loc = loc;
+      return true;
+    }
+    // Keys: key(x) when given.
+    std::vector<Value> keys = v;
+    const Value *key = kw("key");
+    if (key && key->kind != VK::None)
+      for (size_t k = 0; k < v.size(); ++k) {
+        CallArgs ca;
+        ca.args.push_back(v[k]);
+        ca.argSrc.push_back(nullptr);
+        if (!callValue(*key, ca, loc, keys[k]))
+          return false;
+        if (keys[k].kind == VK::Opaque) {
+          out = derived(keys[k], src, loc);
+          return true;
+        }
+      }
+    bool bad = false;
+    auto less = [&](size_t x, size_t y) {
+      Value r;
+      if (bad || !compare("<", keys[x], keys[y], loc, r)) {
+        bad = true;
+        return false;
+      }
+      return r.kind == VK::Bool && r.b;
+    };
+    std::vector<size_t> idx(v.size());
+    for (size_t k = 0; k < idx.size(); ++k)
+      idx[k] = k;
+    if (name == "sorted") {
+      std::stable_sort(idx.begin(), idx.end(), less);
+      const Value *rev = kw("reverse");
+      if (rev && rev->kind == VK::Bool && rev->b)
+        std::reverse(idx.begin(), idx.end());
+      std::vector<Value> res;
+      for (size_t k : idx)
+        res.push_back(v[k]);
+      if (bad)
+        return false;
+      return makeSeq(VK::List, std::move(res), loc, out);
+    }
+    if (v.empty()) {
+      if (const Value *d = kw("default")) {
+        out = *d;
+        return true;
+      }
+      return fail(loc, name + "() arg is an empty sequence");
+    }
+    size_t best = 0;
+    for (size_t k = 1; k < v.size(); ++k)
+      if (name == "min" ? less(k, best) : less(best, k))
+        best = k;
+    if (bad)
+      return false;
+    out = v[best];
+    out.loc = loc;
+    return true;
+  }
+  if (name == "isinstance" || name == "issubclass") {
+    if (!argCount(2, 2))
+      return false;
+    const Value &x = args[0];
+    std::vector<Value> types =
+        args[1].isSeq() ? args[1].items : std::vector<Value>{args[1]};
+    bool result = false, known = true;
+    for (const Value &t : types) {
+      if (name == "issubclass") {
+        if (x.kind != VK::Class || t.kind != VK::Class) {
+          known = false;
+          continue;
+        }
+        std::vector<int> stack{x.ref};
+        while (!stack.empty()) {
+          int c = stack.back();
+          stack.pop_back();
+          result |= c == t.ref;
+          for (int b : classes[size_t(c)].bases)
+            stack.push_back(b);
+        }
+        continue;
+      }
+      if (t.kind == VK::Builtin) {
+        const std::string &n = t.s;
+        result |= (n == "int" && (x.kind == VK::Int || x.kind == VK::Bool)) ||
+                  (n == "float" && x.kind == VK::Float) ||
+                  (n == "str" && x.kind == VK::Str) ||
+                  (n == "bool" && x.kind == VK::Bool) ||
+                  (n == "list" && x.kind == VK::List) ||
+                  (n == "tuple" && x.kind == VK::Tuple) ||
+                  (n == "dict" && x.kind == VK::Dict) ||
+                  (n == "set" && x.kind == VK::Set) || n == "object";
+      } else if (t.kind == VK::Class && x.kind == VK::Instance) {
+        std::vector<int> stack{objects[size_t(x.ref)].cls};
+        while (!stack.empty()) {
+          int c = stack.back();
+          stack.pop_back();
+          result |= c == t.ref;
+          for (int b : classes[size_t(c)].bases)
+            stack.push_back(b);
+        }
+      } else if (t.kind == VK::LayerClass) {
+        result |= (x.kind == VK::Layer &&
+                   (t.s == "Layer" ||
+                    layers[size_t(x.ref)].spec.className == t.s)) ||
+                  (x.kind == VK::Instance &&
+                   kerasBaseOf(objects[size_t(x.ref)].cls) == "Layer" &&
+                   t.s == "Layer");
+      } else if (t.kind == VK::KerasFn && t.s == "Model") {
+        result |= x.kind == VK::Model ||
+                  (x.kind == VK::Instance &&
+                   objects[size_t(x.ref)].model >= 0);
+      } else if (t.kind == VK::Class) {
+        // A constant is never an instance of a user class.
+      } else {
+        known = false;
+      }
+    }
+    if (!result && !known) {
+      out = opaque(src, loc);
+      return true;
+    }
+    out = boolValue(result, loc);
+    return true;
+  }
+  if (name == "getattr" || name == "hasattr") {
+    if (!argCount(2, name == "getattr" ? 3 : 2))
+      return false;
+    if (args[1].kind != VK::Str)
+      return fail(args[1].loc, name + "(): attribute name must be string");
+    const Value &x = args[0];
+    bool present = true;
+    if (x.kind == VK::Instance) {
+      Value tmp;
+      present = objects[size_t(x.ref)].attrs.count(args[1].s) ||
+                findAttr(objects[size_t(x.ref)].cls, args[1].s, tmp, nullptr);
+    } else if (x.kind == VK::Class) {
+      Value tmp;
+      present = findAttr(x.ref, args[1].s, tmp, nullptr);
+    } else if (x.kind != VK::Module && x.kind != VK::Model &&
+               x.kind != VK::Layer && x.kind != VK::Config) {
+      present = false;
+    }
+    if (name == "hasattr") {
+      out = boolValue(present, loc);
+      return true;
+    }
+    if (!present && args.size() == 3) {
+      out = args[2];
+      return true;
+    }
+    return getAttr(x, args[1].s, loc, out);
+  }
+  if (name == "setattr") {
+    if (!argCount(3, 3))
+      return false;
+    if (args[1].kind != VK::Str)
+      return fail(args[1].loc, "setattr(): attribute name must be string");
+    if (args[0].kind == VK::Instance)
+      objects[size_t(args[0].ref)].attrs[args[1].s] = args[2];
+    else if (args[0].kind == VK::Class)
+      classes[size_t(args[0].ref)].attrs[args[1].s] = args[2];
+    else if (args[0].kind != VK::Module)
+      return fail(loc, "setattr() on a " + typeName(args[0]) +
+                           " is not supported");
+    return true;
+  }
+  if (name == "str" || name == "repr" || name == "format") {
+    if (!argCount(name == "str" ? 0 : 1, name == "format" ? 2 : 1))
+      return false;
+    if (args.empty()) {
+      out = strValue("", loc);
+      return true;
+    }
+    std::string spec = name == "repr" ? "!r" : "";
+    if (name == "format" && args.size() == 2) {
+      if (args[1].kind != VK::Str)
+        return fail(args[1].loc, "format() spec must be a string");
+      spec = ":" + args[1].s;
+    }
+    if (!formatValue(args[0], spec, loc, out))
+      return false;
+    if (out.kind != VK::Str)
+      out = opaque(src, loc);
+    return true;
+  }
+  if (name == "chr" || name == "ord") {
+    if (!argCount(1, 1))
+      return false;
+    if (name == "chr" && args[0].kind == VK::Int && args[0].i >= 0 &&
+        args[0].i < 128) {
+      out = strValue(std::string(1, char(args[0].i)), loc);
+      return true;
+    }
+    if (name == "ord" && args[0].kind == VK::Str && args[0].s.size() == 1) {
+      out = intValue(static_cast<unsigned char>(args[0].s[0]), loc);
+      return true;
+    }
+    return fail(loc, name + "() of this value is not supported");
+  }
+  if (name == "bool") {
+    if (!argCount(0, 1))
+      return false;
+    bool known = true;
+    bool t = !args.empty() && truth(args[0], known);
+    out = boolValue(known ? t : true, loc);
+    return true;
+  }
+  if ((name == "int" || name == "float") && args.size() >= 1 &&
+      args[0].kind == VK::Str) {
+    std::string t = llvm::StringRef(args[0].s).trim().str();
+    char *end = nullptr;
+    if (name == "int") {
+      const Value *b = args.size() > 1 ? &args[1] : kw("base");
+      long long x = std::strtoll(t.c_str(), &end, b && b->kind == VK::Int
+                                                      ? int(b->i)
+                                                      : 10);
+      if (t.empty() || *end)
+        return fail(loc, "invalid literal for int(): " + args[0].s);
+      out = intValue(x, loc);
+      return true;
+    }
+    double x = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end)
+      return fail(loc, "could not convert string to float: " + args[0].s);
+    out.kind = VK::Float;
+    out.f = x;
+    return true;
+  }
+  for (const Value &v : args)
+    if (!v.isNum())
+      return fail(v.loc, name + "() of a " + typeName(v) +
+                             " is not supported");
+  if (name == "divmod" || name == "pow") {
+    if (!argCount(2, 2))
+      return false;
+    if (name == "pow")
+      return binary("**", args[0], args[1], loc, out);
+    Value q, r;
+    if (!binary("//", args[0], args[1], loc, q) ||
+        !binary("%", args[0], args[1], loc, r))
+      return false;
+    return makeSeq(VK::Tuple, {q, r}, loc, out);
+  }
+  if (name == "round" && (args.size() == 2 || kw("ndigits"))) {
+    const Value *nd = args.size() == 2 ? &args[1] : kw("ndigits");
+    if (nd->kind == VK::None) {
+      args.resize(1);
+    } else {
+      double scale = std::pow(10.0, double(asInt(*nd)));
+      double x = std::nearbyint(asDouble(args[0]) * scale) / scale;
+      if (args[0].kind == VK::Float) {
+        out.kind = VK::Float;
+        out.f = x;
+      } else {
+        out = intValue(int64_t(x), loc);
+      }
+      return true;
+    }
+  }
+  if (name == "int" || name == "float" || name == "abs" || name == "round") {
+    if (!argCount(name == "int" || name == "float" ? 0 : 1, 1))
+      return false;
+    Value x = args.empty() ? intValue(0, loc) : args[0];
+    bool toFloat = name == "float" || (name == "abs" && x.kind == VK::Float);
+    if (toFloat) {
+      out.kind = VK::Float;
+      out.f = name == "abs" ? std::fabs(x.f) : asDouble(x);
+      return true;
+    }
+    double d = asDouble(x);
+    if (name == "round")
+      d = std::nearbyint(d);
+    if (name == "abs") {
+      if (asInt(x) == INT64_MIN)
+        return fail(loc, "integer overflow in constant arithmetic");
+      out = intValue(asInt(x) < 0 ? -asInt(x) : asInt(x), loc);
+      return true;
+    }
+    if (!(d > -9.2e18 && d < 9.2e18))
+      return fail(loc, "cannot convert the value to an integer");
+    out = intValue(x.kind == VK::Float ? int64_t(d) : asInt(x), loc);
+    return true;
+  }
+  return fail(loc, "the builtin '" + name + "' is not supported");
+}
+
+bool Interp::containerMethod(const Expr &e, const Value &base, Value &out) {
+  const Expr &attr = *e.items[0];
+  const Expr &baseExpr = *attr.items[0];
+  const std::string &m = attr.text;
+  llvm::SMLoc loc = e.loc;
+  CallArgs a;
+  if (!evalArgs(e, a))
+    return false;
+  std::vector<Value> &args = a.args;
+  out = Value();
+  out.loc = loc;
+  auto argCount = [&](size_t lo, size_t hi) {
+    if (args.size() >= lo && args.size() <= hi)
+      return true;
+    return fail(loc, m + "() takes " + llvm::Twine(lo) +
+                         (lo == hi ? "" : " to " + std::to_string(hi)) +
+                         " arguments (" + llvm::Twine(args.size()) +
+                         " given)");
+  };
+  auto writeBack = [&](Value updated) {
+    if (baseExpr.kind == Expr::Kind::Name ||
+        baseExpr.kind == Expr::Kind::Attr ||
+        baseExpr.kind == Expr::Kind::Subscript)
+      return assign(baseExpr, updated);
+    return true;
+  };
+  auto remake = [&](VK kind, std::vector<Value> items,
+                    std::vector<std::string> keys, Value &res) {
+    if (!makeSeq(kind, std::move(items), base.loc, res))
+      return false;
+    res.keys = std::move(keys);
+    return true;
+  };
+  if (base.kind == VK::Str) {
+    const std::string &s = base.s;
+    for (const Value &v : args)
+      if (v.kind == VK::Opaque) {
+        out = derived(v, e.source().str(), loc);
+        return true;
+      }
+    if (m == "join") {
+      if (!argCount(1, 1))
+        return false;
+      std::vector<Value> parts;
+      if (!iterate(args[0], args[0].loc, parts))
+        return false;
+      std::string r;
+      for (size_t k = 0; k < parts.size(); ++k) {
+        if (parts[k].kind == VK::Opaque) {
+          out = derived(parts[k], e.source().str(), loc);
+          return true;
+        }
+        if (parts[k].kind != VK::Str)
+          return fail(loc, "sequence item " + std::to_string(k) +
+                               ": expected str instance, " +
+                               typeName(parts[k]) + " found");
+        r += (k ? s : "") + parts[k].s;
+        if (r.size() > kMaxString)
+          return fail(loc, "string is too long");
+      }
+      out = strValue(r, loc);
+      return true;
+    }
+    if (m == "format") {
+      std::string r;
+      size_t autoIndex = 0;
+      for (size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if ((c == '{' || c == '}') && i + 1 < s.size() && s[i + 1] == c) {
+          r += c;
+          ++i;
+          continue;
+        }
+        if (c != '{') {
+          r += c;
+          continue;
+        }
+        size_t close = s.find('}', i);
+        if (close == std::string::npos)
+          return fail(loc, "str.format: single '{' encountered");
+        std::string field = s.substr(i + 1, close - i - 1);
+        i = close;
+        size_t cut = field.find_first_of("!:");
+        std::string fname = field.substr(0, cut);
+        std::string spec = cut == std::string::npos ? "" : field.substr(cut);
+        const Value *v = nullptr;
+        if (fname.empty()) {
+          if (autoIndex < args.size())
+            v = &args[autoIndex++];
+        } else if (isdigit(static_cast<unsigned char>(fname[0]))) {
+          size_t k = size_t(std::atoi(fname.c_str()));
+          if (k < args.size())
+            v = &args[k];
+        } else {
+          for (size_t k = 0; k < a.kwNames.size(); ++k)
+            if (a.kwNames[k] == fname)
+              v = &a.kwargs[k];
+        }
+        if (!v)
+          return fail(loc, "str.format: no argument for field '{" + field +
+                               "}'");
+        Value piece;
+        if (!formatValue(*v, spec, loc, piece))
+          return false;
+        if (piece.kind != VK::Str) {
+          out = piece;
+          return true;
+        }
+        r += piece.s;
+      }
+      out = strValue(r, loc);
+      return true;
+    }
+    auto strArg = [&](size_t k) -> const std::string * {
+      return k < args.size() && args[k].kind == VK::Str ? &args[k].s
+                                                         : nullptr;
+    };
+    if (m == "lower" || m == "upper") {
+      std::string r = s;
+      for (char &c : r)
+        c = m == "lower" ? char(tolower(c)) : char(toupper(c));
+      out = strValue(r, loc);
+      return true;
+    }
+    if (m == "strip" || m == "lstrip" || m == "rstrip") {
+      llvm::StringRef r(s);
+      std::string chars = strArg(0) ? *strArg(0) : " \t\n\r\f\v";
+      if (m != "rstrip")
+        r = r.ltrim(chars);
+      if (m != "lstrip")
+        r = r.rtrim(chars);
+      out = strValue(r.str(), loc);
+      return true;
+    }
+    if (m == "replace" && strArg(0) && strArg(1)) {
+      std::string r, from = *strArg(0), to = *strArg(1);
+      if (from.empty())
+        return fail(loc, "str.replace with an empty pattern is not "
+                         "supported");
+      size_t at = 0, hit;
+      while ((hit = s.find(from, at)) != std::string::npos) {
+        r += s.substr(at, hit - at) + to;
+        at = hit + from.size();
+        if (r.size() > kMaxString)
+          return fail(loc, "string is too long");
+      }
+      out = strValue(r + s.substr(at), loc);
+      return true;
+    }
+    if ((m == "startswith" || m == "endswith") && args.size() == 1) {
+      std::vector<Value> opts =
+          args[0].isSeq() ? args[0].items : std::vector<Value>{args[0]};
+      bool r = false;
+      for (const Value &o : opts)
+        if (o.kind == VK::Str)
+          r |= m == "startswith" ? llvm::StringRef(s).startswith(o.s)
+                                 : llvm::StringRef(s).endswith(o.s);
+      out = boolValue(r, loc);
+      return true;
+    }
+    if (m == "split" || m == "rsplit") {
+      llvm::SmallVector<llvm::StringRef, 8> parts;
+      if (strArg(0))
+        llvm::StringRef(s).split(parts, *strArg(0));
+      else
+        llvm::StringRef(s).split(parts, ' ', -1, false);
+      std::vector<Value> items;
+      for (llvm::StringRef p : parts)
+        items.push_back(strValue(p.str(), loc));
+      return makeSeq(VK::List, std::move(items), loc, out);
+    }
+    if (m == "title" || m == "capitalize") {
+      std::string r = s;
+      bool start = true;
+      for (char &c : r) {
+        c = start ? char(toupper(c)) : m == "title" ? c : char(tolower(c));
+        start = m == "title" ? !isalpha(static_cast<unsigned char>(c))
+                             : false;
+      }
+      out = strValue(r, loc);
+      return true;
+    }
+    out = opaque(e.source().str(), loc);
+    return true;
+  }
+  if (base.kind == VK::List || base.kind == VK::Tuple) {
+    std::vector<Value> items = base.items;
+    bool tuple = base.kind == VK::Tuple;
+    if (m == "index" || m == "count") {
+      if (!argCount(1, 1))
+        return false;
+      int64_t count = 0, first = -1;
+      for (size_t k = 0; k < items.size(); ++k) {
+        bool known;
+        if (equal(items[k], args[0], known) && known) {
+          ++count;
+          if (first < 0)
+            first = int64_t(k);
+        }
+      }
+      if (m == "index" && first < 0)
+        return fail(loc, "the value is not in the list");
+      out = intValue(m == "index" ? first : count, loc);
+      return true;
+    }
+    if (tuple)
+      return fail(attr.loc, "'tuple' object has no attribute '" + m + "'");
+    if (m == "append" || m == "extend" || m == "insert") {
+      if (!argCount(m == "insert" ? 2 : 1, m == "insert" ? 2 : 1))
+        return false;
+      if (m == "append") {
+        items.push_back(args[0]);
+      } else if (m == "extend") {
+        if (args[0].kind == VK::Opaque) {
+          Value res = derived(args[0], baseExpr.source().str(), loc);
+          return writeBack(res);
+        }
+        std::vector<Value> more;
+        if (!iterate(args[0], args[0].loc, more))
+          return false;
+        items.insert(items.end(), more.begin(), more.end());
+      } else {
+        if (args[0].kind != VK::Int)
+          return fail(args[0].loc, "list indices must be integers");
+        int64_t n = int64_t(items.size()), k = args[0].i;
+        k = std::max<int64_t>(0, std::min(n, k < 0 ? k + n : k));
+        items.insert(items.begin() + k, args[1]);
+      }
+      Value res;
+      return remake(VK::List, std::move(items), {}, res) && writeBack(res);
+    }
+    if (m == "pop") {
+      if (!argCount(0, 1))
+        return false;
+      if (items.empty())
+        return fail(loc, "pop from empty list");
+      int64_t n = int64_t(items.size());
+      int64_t k = args.empty() ? n - 1 : asInt(args[0]);
+      k = k < 0 ? k + n : k;
+      if (k < 0 || k >= n)
+        return fail(loc, "pop index out of range");
+      out = items[size_t(k)];
+      items.erase(items.begin() + k);
+      Value res;
+      return remake(VK::List, std::move(items), {}, res) && writeBack(res);
+    }
+    if (m == "remove") {
+      if (!argCount(1, 1))
+        return false;
+      for (size_t k = 0; k < items.size(); ++k) {
+        bool known;
+        if (equal(items[k], args[0], known) && known) {
+          items.erase(items.begin() + long(k));
+          Value res;
+          return remake(VK::List, std::move(items), {}, res) &&
+                 writeBack(res);
+        }
+      }
+      return fail(loc, "list.remove(x): x not in list");
+    }
+    if (m == "reverse" || m == "clear" || m == "sort") {
+      if (m == "reverse")
+        std::reverse(items.begin(), items.end());
+      if (m == "clear")
+        items.clear();
+      if (m == "sort") {
+        Value fn;
+        fn.kind = VK::Builtin;
+        fn.s = "sorted";
+        CallArgs sa = a;
+        sa.args.insert(sa.args.begin(), base);
+        sa.argSrc.insert(sa.argSrc.begin(), nullptr);
+        Value sorted;
+        if (!callBuiltin(fn, sa, loc, e.source().str(), sorted))
+          return false;
+        if (sorted.kind != VK::List)
+          return writeBack(sorted);
+        items = sorted.items;
+      }
+      Value res;
+      return remake(VK::List, std::move(items), {}, res) && writeBack(res);
+    }
+    if (m == "copy")
+      return remake(VK::List, std::move(items), {}, out);
+    return fail(attr.loc, "'list' object has no attribute '" + m + "'");
+  }
+  if (base.kind == VK::Dict) {
+    std::vector<Value> items = base.items;
+    std::vector<std::string> keys = base.keys;
+    auto keyOf = [&](const Value &k, std::string &s) {
+      if (k.kind == VK::Str)
+        s = k.s;
+      else if (k.kind == VK::Int)
+        s = std::to_string(k.i);
+      else
+        return false;
+      return true;
+    };
+    if (m == "keys" || m == "values" || m == "items") {
+      std::vector<Value> res;
+      for (size_t k = 0; k < keys.size(); ++k) {
+        Value key = strValue(keys[k], loc);
+        if (m == "keys")
+          res.push_back(key);
+        else if (m == "values")
+          res.push_back(items[k]);
+        else {
+          Value pair;
+          if (!makeSeq(VK::Tuple, {key, items[k]}, loc, pair))
+            return false;
+          res.push_back(std::move(pair));
+        }
+      }
+      return makeSeq(VK::List, std::move(res), loc, out);
+    }
+    if (m == "get" || m == "pop" || m == "setdefault") {
+      if (!argCount(1, 2))
+        return false;
+      std::string key;
+      if (args[0].kind == VK::Opaque) {
+        out = derived(args[0], e.source().str(), loc);
+        return true;
+      }
+      if (!keyOf(args[0], key))
+        return fail(args[0].loc, "dictionary keys must be strings or "
+                                 "integers");
+      auto at = std::find(keys.begin(), keys.end(), key);
+      if (at != keys.end()) {
+        out = items[size_t(at - keys.begin())];
+        if (m == "pop") {
+          items.erase(items.begin() + (at - keys.begin()));
+          keys.erase(at);
+          Value res;
+          return remake(VK::Dict, std::move(items), std::move(keys), res) &&
+                 writeBack(res);
+        }
+        return true;
+      }
+      if (args.size() < 2 && m == "pop")
+        return fail(loc, "key '" + key + "' is not in the dictionary");
+      if (args.size() == 2)
+        out = args[1];
+      if (m == "setdefault") {
+        keys.push_back(key);
+        items.push_back(out);
+        Value res;
+        return remake(VK::Dict, std::move(items), std::move(keys), res) &&
+               writeBack(res);
+      }
+      return true;
+    }
+    if (m == "update") {
+      if (!argCount(0, 1))
+        return false;
+      std::vector<std::string> nk = a.kwNames;
+      std::vector<Value> nv = a.kwargs;
+      if (!args.empty()) {
+        if (args[0].kind == VK::Opaque)
+          return writeBack(derived(args[0], baseExpr.source().str(), loc));
+        if (args[0].kind != VK::Dict)
+          return fail(args[0].loc, "dict.update() takes a dict");
+        nk.insert(nk.begin(), args[0].keys.begin(), args[0].keys.end());
+        nv.insert(nv.begin(), args[0].items.begin(), args[0].items.end());
+      }
+      for (size_t k = 0; k < nk.size(); ++k) {
+        auto at = std::find(keys.begin(), keys.end(), nk[k]);
+        if (at != keys.end())
+          items[size_t(at - keys.begin())] = nv[k];
+        else {
+          keys.push_back(nk[k]);
+          items.push_back(nv[k]);
+        }
+      }
+      Value res;
+      return remake(VK::Dict, std::move(items), std::move(keys), res) &&
+             writeBack(res);
+    }
+    if (m == "copy")
+      return remake(VK::Dict, std::move(items), std::move(keys), out);
+    return fail(attr.loc, "'dict' object has no attribute '" + m + "'");
+  }
+  // Sets.
+  std::vector<Value> items = base.items;
+  if (m == "add") {
+    if (!argCount(1, 1))
+      return false;
+    bool dup = false;
+    for (const Value &u : items) {
+      bool known;
+      dup |= equal(u, args[0], known) && known;
+    }
+    if (!dup)
+      items.push_back(args[0]);
+    Value res;
+    return remake(VK::Set, std::move(items), {}, res) && writeBack(res);
+  }
+  if (m == "copy")
+    return remake(VK::Set, std::move(items), {}, out);
+  return fail(attr.loc, "'set' object has no attribute '" + m + "'");
+}
+
+} // namespace kiln::frontend::python
