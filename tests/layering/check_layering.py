@@ -60,6 +60,9 @@ RULES = {
     "codegen/tune": (["frontend/", "tools/"], [r"KilnFrontend\w*", r"KilnTools"]),
 }
 
+# runtime/support is the bottom layer: every layer may include it.
+ALLOWED_EVERYWHERE = ["runtime/support/"]
+
 SOURCE_EXTS = (".h", ".hpp", ".cpp", ".cc", ".c", ".def", ".inc")
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]')
 
@@ -106,6 +109,8 @@ def check_includes(source):
                         target = written
                         if written.startswith("."):
                             target = include_target(rel, written)
+                        if any(target.startswith(a) for a in ALLOWED_EVERYWHERE):
+                            continue
                         for prefix in forbidden:
                             if target == prefix or target.startswith(prefix):
                                 problems.append(
@@ -152,6 +157,7 @@ def self_test():
         write("runtime/Mlir.cpp", '#include "mlir/IR/Operation.h"\n')
         write("codegen/kernels/Bad.cpp", '#include "frontend/ModelSpec.h"\n')
         write("codegen/ir/Ok.cpp", '#include "ir/NNDialect.h"\n')
+        write("frontend/Ok.cpp", '#include "runtime/support/Messages.h"\n')
         write("runtime/support/Bad.h", '#include "runtime/exec/Plan.h"\n')
         links = os.path.join(tmp, "links.txt")
         with open(links, "w") as f:
