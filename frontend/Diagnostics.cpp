@@ -39,36 +39,6 @@ std::string sourceExcerpt(llvm::StringRef line, size_t at, size_t &caret) {
   return out;
 }
 
-/// `s` cut to `limit` bytes: its beginning, "...", its end (3:1), on UTF-8
-/// boundaries.
-static std::string cutMiddle(llvm::StringRef s, size_t limit) {
-  if (s.size() <= limit)
-    return s.str();
-  size_t tail = (limit - 3) / 4, head = limit - 3 - tail;
-  while (head > 0 && isContinuation(s[head]))
-    --head;
-  size_t tailFrom = s.size() - tail;
-  while (tailFrom < s.size() && isContinuation(s[tailFrom]))
-    ++tailFrom;
-  return (s.take_front(head) + "..." + s.drop_front(tailFrom)).str();
-}
-
-std::string shortenMessage(llvm::StringRef msg) {
-  llvm::SmallVector<llvm::StringRef, 16> lines;
-  msg.split(lines, '\n');
-  std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i == kMaxMessageLines) {
-      out += "\n... (" + std::to_string(lines.size() - i) + " more lines)";
-      break;
-    }
-    if (i)
-      out += '\n';
-    out += cutMiddle(lines[i], kMaxMessageLineChars);
-  }
-  return cutMiddle(out, kMaxMessageChars);
-}
-
 void printSourceMessage(llvm::SourceMgr &sm, llvm::raw_ostream &os,
                         llvm::SMLoc loc, llvm::SourceMgr::DiagKind kind,
                         const llvm::Twine &msg) {

@@ -5,13 +5,15 @@
 // that nothing is ever echoed in full. A source line longer than
 // kMaxExcerptColumns is quoted as a window around the column with "..." where
 // it goes on (a model.to_json() file is one line of tens of kilobytes, a
-// fuzzed script one line of a megabyte), and a message longer than
-// kMaxMessageChars keeps its beginning and end. So every error fits on a
+// fuzzed script one line of a megabyte), and a long message keeps its
+// beginning and end (shortenMessage, runtime/support/Messages.h). So every error fits on a
 // screen. LLVM Support only: the readers that share it know no MLIR.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_FRONTEND_DIAGNOSTICS_H
 #define KILN_FRONTEND_DIAGNOSTICS_H
+
+#include "runtime/support/Messages.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
@@ -24,13 +26,6 @@ namespace kiln {
 
 /// The widest source excerpt quoted under a caret (characters).
 constexpr unsigned kMaxExcerptColumns = 120;
-/// The longest message printed as it is; longer ones are cut in the middle.
-constexpr size_t kMaxMessageChars = 600;
-/// The longest single line of a message (an op printed in a note, a user's
-/// string quoted back).
-constexpr size_t kMaxMessageLineChars = 300;
-/// Lines of a message kept (the first ones, then "...").
-constexpr size_t kMaxMessageLines = 12;
 
 /// `line` cut to at most about kMaxExcerptColumns characters around the
 /// character at byte offset `at`, with "..." on each side where the line
@@ -38,11 +33,6 @@ constexpr size_t kMaxMessageLines = 12;
 /// two. `caret` is set to the column (in characters, from 0) of `at` in the
 /// result.
 std::string sourceExcerpt(llvm::StringRef line, size_t at, size_t &caret);
-
-/// `msg` shortened to fit on a screen: at most kMaxMessageLines lines, each
-/// at most kMaxMessageLineChars characters, kMaxMessageChars in all, with
-/// "..." where something was left out.
-std::string shortenMessage(llvm::StringRef msg);
 
 /// Prints `msg` at `loc` of `sm` as SourceMgr::PrintMessage does, with a
 /// short excerpt and message (see above). An invalid `loc`, or one in no

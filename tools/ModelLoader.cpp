@@ -16,6 +16,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -33,6 +34,15 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
   registerDialects(ctx);
   if (isKerasFilePath(path))
     return loadKerasModel(path, ctx, sm, errs);
+  // A model description is kilobytes (a ResNet's Keras JSON: 45 KB); one
+  // above the limit is refused before it is read (docs/LIMITS.md).
+  uint64_t size = 0;
+  if (!llvm::sys::fs::file_size(path, size) && size > kMaxModelFileBytes) {
+    errs << "error: '" << path << "': the file has " << size
+         << " bytes; a model file may have at most " << kMaxModelFileBytes
+         << " (" << (kMaxModelFileBytes >> 20) << " MB)\n";
+    return std::nullopt;
+  }
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file) {
     errs << "error: cannot read '" << path << "': " << file.getError().message()

@@ -38,6 +38,9 @@ struct LoadedModel {
   std::string kerasConfig;
 };
 
+/// The largest model file (.py, .json, .mlir) kiln reads.
+constexpr uint64_t kMaxModelFileBytes = uint64_t(256) << 20;
+
 /// Loads `path` into `ctx`. `sm` owns the source buffer (diagnostics point
 /// into it). Returns nullopt after printing an error to `errs`.
 std::optional<LoadedModel> loadModel(const std::string &path,

@@ -6,6 +6,7 @@
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 #include "runtime/exec/Checkpoint.h"
+#include "runtime/ByteIO.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -54,12 +55,15 @@ public:
     char prefix[8];
     std::snprintf(prefix, sizeof prefix, "%02zu-", dump_.files.size());
     std::string name = prefix + pass->getArgument().str() + ".mlir";
-    std::error_code ec;
-    llvm::raw_fd_ostream os(dump_.dir + "/" + name, ec);
-    if (ec)
-      return;
+    // Printed to memory, then written atomically: a raw_fd_ostream that
+    // fails (a full disk) aborts the process when destroyed.
+    std::string text;
+    llvm::raw_string_ostream os(text);
     print(os);
-    dump_.files.push_back(name);
+    const std::string &ir = os.str();
+    if (runtime::writeFileAtomic(dump_.dir + "/" + name, ir.data(), ir.size())
+            .ok())
+      dump_.files.push_back(name);
   }
 
 private:
@@ -116,12 +120,14 @@ buildTrainingPrograms(const CommandLine &cl, ModuleOp module,
   PassManager pm(&ctx);
   pm.addPass(std::move(pass));
   if (dump) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(dump->dir + "/00-imported.mlir", ec);
-    if (!ec) {
-      module.print(os);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module.print(os);
+    const std::string &ir = os.str();
+    if (runtime::writeFileAtomic(dump->dir + "/00-imported.mlir", ir.data(),
+                                 ir.size())
+            .ok())
       dump->files.push_back("00-imported.mlir");
-    }
     ctx.disableMultithreading();
     pm.enableIRPrinting(std::make_unique<FileIRPrinter>(*dump));
   } else if (cl.has("--print-ir-after-failure")) {

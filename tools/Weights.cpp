@@ -1,5 +1,6 @@
 //===- Weights.cpp - A model's weights: create, load, check ---------------===//
 #include "tools/Weights.h"
+#include "runtime/support/Memory.h"
 #include "ir/NNDialect.h"
 #include "runtime/Initializers.h"
 
@@ -42,7 +43,27 @@ static Shape shapeOf(nn::WeightOp w) {
   return Shape(s.begin(), s.end());
 }
 
+/// Refuses, before anything is allocated, a model whose weights (float32,
+/// each name once) exceed the machine's memory.
+static Status checkWeightsFit(ModuleOp module) {
+  std::set<std::string> seen;
+  double bytes = 0;
+  module.walk([&](nn::WeightOp w) {
+    if (!seen.insert(w.name().str()).second)
+      return;
+    double n = 4;
+    for (int64_t d : shapeOf(w))
+      n *= static_cast<double>(d);
+    bytes += n;
+  });
+  std::string shortfall = memoryShortfall(bytes, "weights");
+  if (!shortfall.empty())
+    return makeError(shortfall);
+  return Status::success();
+}
+
 Expected<SafetensorsData> initialWeights(ModuleOp module, uint64_t seed) {
+  KILN_RETURN_IF_ERROR(checkWeightsFit(module));
   SafetensorsData data;
   Status status;
   module.walk([&](nn::WeightOp w) {
@@ -74,6 +95,7 @@ Expected<SafetensorsData> initialWeights(ModuleOp module, uint64_t seed) {
 }
 
 Expected<SafetensorsData> loadWeights(ModuleOp module, const std::string &path) {
+  KILN_RETURN_IF_ERROR(checkWeightsFit(module));
   Expected<SafetensorsData> data = readSafetensors(path);
   if (!data.ok())
     return data;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/Commands.h"
 #include "runtime/ByteIO.h"
+#include "runtime/support/Messages.h"
 #include "runtime/support/Signals.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -19,7 +20,7 @@
 namespace kiln {
 
 int fail(const std::string &msg) {
-  llvm::errs() << "error: " << msg << "\n";
+  llvm::errs() << "error: " << shortenMessage(msg) << "\n";
   return 1;
 }
 

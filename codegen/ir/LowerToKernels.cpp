@@ -636,7 +636,57 @@ LogicalResult Lowering::applyAssigns() {
   return success();
 }
 
+/// Halide addresses a buffer with int32 extents and strides, so no tensor
+/// may hold 2^31 elements or more (for one sample; the executor checks the
+/// batch), nor have more than kMaxKernelRank dimensions. An error at the op
+/// that makes one, before any kernel is built (docs/LIMITS.md).
+static LogicalResult checkTensorSizes(FuncOp func) {
+  constexpr double kMaxElements = 2147483647.0;
+  constexpr int64_t kMaxKernelRank = 8;
+  auto tooBig = [&](Type type) -> double {
+    auto ranked = type.dyn_cast<RankedTensorType>();
+    if (!ranked)
+      return 0;
+    if (ranked.getRank() > kMaxKernelRank)
+      return -static_cast<double>(ranked.getRank());
+    double n = 1;
+    for (int64_t d : ranked.getShape())
+      n *= d < 0 ? 1.0 : static_cast<double>(d);
+    return n > kMaxElements ? std::min(n, 1e18) : 0;  // printable as uint64
+  };
+  for (BlockArgument arg : func.getArguments())
+    if (double n = tooBig(arg.getType()))
+      return n < 0 ? func.emitError("input ")
+                         << arg.getArgNumber() << " has " << static_cast<int64_t>(-n)
+                         << " dimensions; kiln's kernels take at most "
+                         << kMaxKernelRank
+                   : func.emitError("input ")
+                         << arg.getArgNumber() << " has " << static_cast<uint64_t>(n)
+                         << " elements per sample; kiln's kernels address at "
+                            "most 2^31-1 elements per tensor (Halide's int32 "
+                            "extents)";
+  WalkResult r = func.walk([&](Operation *op) {
+    for (Value v : op->getResults())
+      if (double n = tooBig(v.getType())) {
+        if (n < 0)
+          op->emitOpError("makes a tensor of ")
+              << static_cast<int64_t>(-n) << " dimensions; kiln's kernels take at most "
+              << kMaxKernelRank;
+        else
+          op->emitOpError("makes a tensor of ")
+              << static_cast<uint64_t>(n)
+              << " elements per sample; kiln's kernels address at most "
+                      "2^31-1 elements per tensor (Halide's int32 extents)";
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  return failure(r.wasInterrupted());
+}
+
 std::optional<KernelProgram> Lowering::run(FuncOp func) {
+  if (failed(checkTensorSizes(func)))
+    return std::nullopt;
   for (BlockArgument arg : func.getArguments()) {
     std::string name = "input" + std::to_string(arg.getArgNumber());
     if (auto n = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),

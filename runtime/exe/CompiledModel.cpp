@@ -3,6 +3,7 @@
 #include "runtime/ByteIO.h"
 #include "runtime/Initializers.h"
 #include "runtime/exec/Checkpoint.h"
+#include "runtime/support/Memory.h"
 
 #include <algorithm>
 
@@ -95,6 +96,17 @@ static Expected<SafetensorsData> cloneWeights(const SafetensorsData &data) {
 Expected<SafetensorsData> CompiledModel::initialWeights(uint64_t seed) const {
   if (embedded_)
     return cloneWeights(*embedded_);
+  // Refused before allocation when the weights cannot fit (docs/LIMITS.md).
+  double bytes = 0;
+  for (const WeightInfo &w : manifest_) {
+    double n = 4;
+    for (int64_t d : w.shape)
+      n *= static_cast<double>(d);
+    bytes += n;
+  }
+  if (std::string shortfall = memoryShortfall(bytes, "weights");
+      !shortfall.empty())
+    return makeError(shortfall);
   SafetensorsData data;
   for (const WeightInfo &w : manifest_) {
     Expected<Initializer> init = initializerFromKeras(w.initializer);

@@ -15,6 +15,7 @@
 #include "runtime/train/Trainer.h"
 #include "runtime/train/TrainingData.h"
 #include "runtime/support/CommandLine.h"
+#include "runtime/support/Messages.h"
 #include "runtime/support/Signals.h"
 
 #include <cstdio>
@@ -26,7 +27,7 @@ using namespace kiln::runtime;
 namespace {
 
 int fail(const std::string &msg) {
-  std::cerr << "error: " << msg << "\n";
+  std::cerr << "error: " << shortenMessage(msg) << "\n";
   return 1;
 }
 

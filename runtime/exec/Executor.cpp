@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/exec/Executor.h"
+#include "runtime/support/Memory.h"
 #include "runtime/exec/HalideErrors.h"
 
 #include <cstdlib>
@@ -159,6 +160,23 @@ Status Executor::run(int64_t n, const std::vector<const float *> &inputs,
                      " and ", outputs.size());
   if (n <= 0 || n > (int64_t(1) << 24))
     return makeError("batch size ", n, " is out of range");
+  // Refused before the arena is allocated, with the figures.
+  if (n != boundBatch_) {
+    // Halide's extents and strides are int32 (lowering checked one sample).
+    for (const PlanTensor &pt : plan_.tensors)
+      if (pt.hasBatch() &&
+          static_cast<double>(pt.elementsPerSample()) * static_cast<double>(n) >
+              2147483647.0)
+        return makeError("a batch of ", n, " makes tensor '", pt.name,
+                         "' hold ", pt.elementsPerSample() * n,
+                         " elements, more than the 2^31-1 kiln's kernels "
+                         "address; use a smaller batch");
+    std::string shortfall = memoryShortfall(
+        static_cast<double>(plan_.arenaBytesPerSample) * static_cast<double>(n),
+        "activations for a batch of " + std::to_string(n));
+    if (!shortfall.empty())
+      return makeError(shortfall);
+  }
   bindShapes(n);
   if (!arena_ && plan_.arenaBytesPerSample > 0)
     return makeError("cannot allocate ", plan_.arenaBytesPerSample * n,

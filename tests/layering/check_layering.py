@@ -41,13 +41,13 @@ RULES = {
         ["ir/", "passes/", "codegen/", "frontend/", "tools/", "mlir/", "llvm/",
          "Halide.h"],
         COMPILER_TARGETS + MLIR_LLVM + HALIDE_COMPILER),
-    "ir": (["frontend/", "passes/", "codegen/", "tools/", "runtime/"],
+    "ir": (["frontend/", "passes/", "codegen/", "tools/"],
            [r"KilnFrontend\w*", r"KilnPasses", r"KilnCodegen",
             r"KilnKernelLowering", r"KilnTune", r"KilnTools"]),
-    "frontend": (["passes/", "codegen/", "tools/", "runtime/"],
+    "frontend": (["passes/", "codegen/", "tools/"],
                  [r"KilnPasses", r"KilnCodegen", r"KilnKernelLowering",
                   r"KilnTune", r"KilnTools"]),
-    "passes": (["frontend/", "codegen/", "tools/", "runtime/"],
+    "passes": (["frontend/", "codegen/", "tools/"],
                [r"KilnFrontend\w*", r"KilnCodegen", r"KilnKernelLowering",
                 r"KilnTune", r"KilnTools"]),
     # codegen's core knows nothing of MLIR: KernelSpec + Schedule -> Halide.
@@ -59,6 +59,9 @@ RULES = {
                    [r"KilnFrontend\w*", r"KilnTools", r"KilnTune"]),
     "codegen/tune": (["frontend/", "tools/"], [r"KilnFrontend\w*", r"KilnTools"]),
 }
+
+# runtime/support is the bottom layer: every layer may include it.
+ALLOWED_EVERYWHERE = ["runtime/support/"]
 
 SOURCE_EXTS = (".h", ".hpp", ".cpp", ".cc", ".c", ".def", ".inc")
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]')
@@ -106,6 +109,8 @@ def check_includes(source):
                         target = written
                         if written.startswith("."):
                             target = include_target(rel, written)
+                        if any(target.startswith(a) for a in ALLOWED_EVERYWHERE):
+                            continue
                         for prefix in forbidden:
                             if target == prefix or target.startswith(prefix):
                                 problems.append(
@@ -152,6 +157,8 @@ def self_test():
         write("runtime/Mlir.cpp", '#include "mlir/IR/Operation.h"\n')
         write("codegen/kernels/Bad.cpp", '#include "frontend/ModelSpec.h"\n')
         write("codegen/ir/Ok.cpp", '#include "ir/NNDialect.h"\n')
+        write("frontend/Ok.cpp", '#include "runtime/support/Messages.h"\n'
+              '#include "runtime/Tensor.h"\n')
         write("runtime/support/Bad.h", '#include "runtime/exec/Plan.h"\n')
         links = os.path.join(tmp, "links.txt")
         with open(links, "w") as f:

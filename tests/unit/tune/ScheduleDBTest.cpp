@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <csignal>
+#include <iterator>
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace kiln;
@@ -147,4 +150,46 @@ TEST(ScheduleDB, SaveIsAtomicAndMergesWithTheFile) {
   ASSERT_TRUE(lookup.ok());
   EXPECT_EQ(used, path);
   fs::remove_all(fs::path(path).parent_path());
+}
+
+TEST(ScheduleDB, SaveOnAFullDiskKeepsTheOldFile) {
+  // A file-size limit stands in for a full disk: write() fails with EFBIG
+  // (SIGXFSZ ignored, as kiln does) where a full disk gives ENOSPC.
+  std::string path = tempPath("full-disk-schedules.json");
+  fs::remove(path);
+  ScheduleDB first;
+  first.put(entryFor(tinyConv(), "t", 3, 1, 2));
+  ASSERT_TRUE(first.save(path).ok());
+  std::string before;
+  {
+    std::ifstream in(path);
+    before.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ScheduleDB bigger;
+  for (int f = 1; f <= 200; ++f) {
+    KernelSpec spec = tinyConv();
+    spec.conv.filters = f;
+    bigger.put(entryFor(spec, "t", 4, 1, 3));
+  }
+  auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit small = saved;
+  small.rlim_cur = before.size() + 16;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  runtime::Status s = bigger.save(path);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, oldHandler);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("File too large"), std::string::npos) << s.message();
+  std::string after;
+  {
+    std::ifstream in(path);
+    after.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(after, before);
+  int files = 0;
+  for (auto &f : fs::directory_iterator(fs::path(path).parent_path()))
+    files += f.path().filename().string().rfind("full-disk-schedules.json", 0) == 0;
+  EXPECT_EQ(files, 1);
 }
