@@ -157,6 +157,8 @@ int runTrain(const CommandLine &cl) {
     auto out = modelWeights(w, module);
     if (!out.ok())
       return out.status();
+    if (!isKerasFilePath(path) && path.find(".weights.h5") == std::string::npos)
+      return saveWeightsAs(path, *model, *out);  // .safetensors: weights only
     keras::OptimizerLayout opt = optimizerLayout(module);
     for (const auto &[name, t] : w)
       if (isOptimizerState(name)) {

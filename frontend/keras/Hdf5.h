@@ -1,12 +1,18 @@
 //===- Hdf5.h - The few HDF5 operations Keras's files need ------*- C++ -*-===//
 //
-// A thin owner of libhdf5's C API (Debian's libhdf5): opening a file from
-// disk or from memory (model.weights.h5 inside a .keras zip), walking
-// groups, reading string attributes (fixed or variable length, scalar or
-// list, as h5py writes them) and numeric datasets as float32, and writing
-// groups, float32 datasets and string attributes. libhdf5's own error stack
-// printing is turned off: every failure becomes a runtime::Status that names
-// the object, and the caller adds the file.
+// A thin owner of libhdf5's C API (Debian's libhdf5): reading a file from
+// disk or from memory (model.weights.h5 inside a .keras zip) and writing
+// groups, float32 datasets and string attributes.
+//
+// Reading happens in a child process: libhdf5 1.10 is not hardened against
+// corrupt files (a damaged global heap makes H5Aread crash, a damaged
+// B-tree can loop), so a forked child walks the whole file (groups, string
+// attributes as h5py writes them, numeric datasets as float32) and sends
+// the result back as CBOR (nlohmann::json); a crash, a hang (killed after a
+// time limit) or too much data becomes an error naming the file. The
+// parent then answers every query from that snapshot. libhdf5's own error
+// stack printing is turned off; every failure becomes a runtime::Status
+// that names the object, and the caller adds the file.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_FRONTEND_KERAS_HDF5_H
@@ -84,9 +90,13 @@ public:
   /// Flushes and closes; reports a failure to finish the file.
   runtime::Status close();
 
+  struct Snapshot;  ///< what a read-only file held (Hdf5.cpp)
+  H5File();
+  ~H5File();
+
 private:
-  H5Id file_;
-  std::vector<uint8_t> image_;  ///< keeps an in-memory image alive
+  H5Id file_;                          ///< writing
+  std::unique_ptr<Snapshot> snapshot_; ///< reading
 };
 
 } // namespace kiln::keras
