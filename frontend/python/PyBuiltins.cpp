@@ -1033,6 +1033,8 @@ bool Interp::containerMethod(const Expr &e, const Value &base, Value &out) {
         r += (k ? s : "") + parts[k].s;
         if (r.size() > kMaxString)
           return fail(loc, "string is too long");
+        if (!charge(long(s.size() + parts[k].s.size()), loc))
+          return false;
       }
       out = strValue(r, loc);
       return true;
@@ -1117,6 +1119,8 @@ bool Interp::containerMethod(const Expr &e, const Value &base, Value &out) {
       while ((hit = s.find(from, at)) != std::string::npos) {
         r += s.substr(at, hit - at) + to;
         at = hit + from.size();
+        if (!charge(long(to.size() + 1), loc))
+          return false;
         if (r.size() > kMaxString)
           return fail(loc, "string is too long");
       }

@@ -721,6 +721,11 @@ bool Interp::call(const Expr &e, Value &out) {
   const Expr &callee = *e.items[0];
   Value fn;
   if (callee.kind == Expr::Kind::Attr) {
+    bool done = false;
+    if (!mutateInPlace(e, done, out))
+      return false;
+    if (done)
+      return true;
     Value base;
     if (!eval(*callee.items[0], base))
       return false;
@@ -793,6 +798,82 @@ bool Interp::call(const Expr &e, Value &out) {
   default:
     return fail(e.loc, "'" + typeName(fn) + "' object is not callable");
   }
+}
+
+/// The stored value behind a name, or an attribute of an object, so that
+/// growing a container does not copy it; null for anything else.
+Value *Interp::storageOf(const Expr &target) {
+  if (target.kind == Expr::Kind::Name) {
+    for (Frame *f = frame.get(); f; f = f->parent.get()) {
+      if (f->globalNames.count(target.text))
+        break;
+      auto it = f->vars.find(target.text);
+      if (it != f->vars.end())
+        return &it->second;
+    }
+    auto it = globals.find(target.text);
+    return it == globals.end() ? nullptr : &it->second;
+  }
+  if (target.kind == Expr::Kind::Attr &&
+      target.items[0]->kind == Expr::Kind::Name) {
+    Value *base = storageOf(*target.items[0]);
+    if (!base || base->kind != VK::Instance)
+      return nullptr;
+    auto &attrs = objects[size_t(base->ref)].attrs;
+    auto it = attrs.find(target.text);
+    return it == attrs.end() ? nullptr : &it->second;
+  }
+  return nullptr;
+}
+
+bool Interp::growInPlace(Value &c, std::vector<Value> items,
+                         llvm::SMLoc loc) {
+  for (Value &v : items) {
+    if (c.size + v.size > 100000)
+      return fail(loc, "value is too large (over 100000 elements)");
+    if (v.depth + 1 > 100)
+      return fail(loc, "value is nested too deeply");
+    c.size += v.size;
+    c.depth = std::max(c.depth, v.depth + 1);
+    c.items.push_back(std::move(v));
+  }
+  return charge(long(items.size()), loc);
+}
+
+/// list.append/extend on a variable or attribute, updated where it is
+/// stored (`done` false when the call is not one of those).
+bool Interp::mutateInPlace(const Expr &e, bool &done, Value &out) {
+  const Expr &callee = *e.items[0];
+  done = false;
+  if (callee.text != "append" && callee.text != "extend")
+    return true;
+  Value *p = storageOf(*callee.items[0]);
+  if (!p || p->kind != VK::List || e.items.size() != 2 ||
+      !e.kwNames.empty() || e.items[1]->kind == Expr::Kind::Starred)
+    return true;
+  Value arg;
+  if (!eval(*e.items[1], arg))
+    return false;
+  // Evaluating the argument may have rebound the name: look again.
+  p = storageOf(*callee.items[0]);
+  if (!p || p->kind != VK::List)
+    return true;
+  std::vector<Value> items;
+  if (callee.text == "append") {
+    items.push_back(std::move(arg));
+  } else {
+    if (arg.kind == VK::Opaque)
+      return true; // containerMethod makes the list data
+    if (!iterate(arg, e.items[1]->loc, items))
+      return false;
+    p = storageOf(*callee.items[0]);
+    if (!p || p->kind != VK::List)
+      return true;
+  }
+  done = true;
+  out = Value();
+  out.loc = e.loc;
+  return growInPlace(*p, std::move(items), e.loc);
 }
 
 bool Interp::callValue(const Value &fn, CallArgs &a, llvm::SMLoc loc,

@@ -25,6 +25,7 @@ constexpr long kMaxSteps = 200000;    ///< statements executed
 constexpr int kMaxValueSize = 100000; ///< nodes in one value
 constexpr int kMaxValueDepth = 100;   ///< nesting of one value
 constexpr int kMaxEvalDepth = 600;    ///< nested eval/exec, across calls
+constexpr long kMaxWork = 20000000;   ///< container elements ever built
 
 using VK = Value::Kind;
 
@@ -200,12 +201,24 @@ bool Interp::makeSeq(VK kind, std::vector<Value> items, llvm::SMLoc loc,
                          llvm::Twine(kMaxValueSize) + " elements)");
   if (depth + 1 > kMaxValueDepth)
     return fail(loc, "value is nested too deeply");
+  // Containers are values, so growing one in a loop copies it each time:
+  // bound the total work, not just the statements.
+  if (!charge(long(items.size()), loc))
+    return false;
   out = Value();
   out.kind = kind;
   out.items = std::move(items);
   out.size = int(size);
   out.depth = depth + 1;
   out.loc = loc;
+  return true;
+}
+
+bool Interp::charge(long n, llvm::SMLoc loc) {
+  work += n;
+  if (work > kMaxWork)
+    return fail(loc, "the script runs too long (it copies over " +
+                         llvm::Twine(kMaxWork) + " values or characters)");
   return true;
 }
 
@@ -662,14 +675,14 @@ bool Interp::lookupName(const std::string &name, llvm::SMLoc loc,
     if (it != f->vars.end()) {
       out = it->second;
       out.loc = loc;
-      return true;
+      return it->second.size < 64 || charge(it->second.size, loc);
     }
   }
   auto it = globals.find(name);
   if (it != globals.end()) {
     out = it->second;
     out.loc = loc;
-    return true;
+    return it->second.size < 64 || charge(it->second.size, loc);
   }
   static const char *const builtins[] = {
       "print",    "len",        "range",     "int",        "float",
@@ -863,6 +876,23 @@ bool Interp::assign(const Expr &target, const Value &v) {
       return ix.kind == Expr::Kind::Slice
                  ? fail(ix.loc, "assigning to a slice is not supported")
                  : false;
+    // d[k] = v on a variable updates it where it is stored (no copy).
+    Value *p = storageOf(*target.items[0]);
+    if (p && p->kind == VK::Dict &&
+        (index.kind == VK::Str || index.kind == VK::Int)) {
+      std::string key = index.kind == VK::Int ? std::to_string(index.i)
+                                              : index.s;
+      for (size_t k = 0; k < p->keys.size(); ++k)
+        if (p->keys[k] == key) {
+          p->size += v.size - p->items[k].size;
+          p->depth = std::max(p->depth, v.depth + 1);
+          p->items[k] = v;
+          return p->size <= kMaxValueSize ||
+                 fail(target.loc, "value is too large");
+        }
+      p->keys.push_back(key);
+      return growInPlace(*p, {v}, target.loc);
+    }
     Value updated = base;
     if (base.kind == VK::Dict) {
       if (index.kind != VK::Str && index.kind != VK::Int)
