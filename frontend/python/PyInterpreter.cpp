@@ -25,7 +25,7 @@ constexpr long kMaxSteps = 200000;    ///< statements executed
 constexpr int kMaxValueSize = 100000; ///< nodes in one value
 constexpr int kMaxValueDepth = 100;   ///< nesting of one value
 constexpr int kMaxEvalDepth = 600;    ///< nested eval/exec, across calls
-constexpr long kMaxWork = 20000000;   ///< container elements ever built
+constexpr long kMaxWork = 10000000;   ///< values or characters copied
 
 using VK = Value::Kind;
 

@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/python/PyInterp.h"
 
+#include <algorithm>
+
 namespace kiln::frontend::python {
 namespace {
 constexpr int kMaxValueSize = 100000; ///< nodes in one value
@@ -270,6 +272,30 @@ bool Interp::assign(const Expr &target, const Value &v) {
   }
   case Expr::Kind::Subscript: {
     Value base, index;
+    Value *stored = target.items[1]->kind == Expr::Kind::Slice
+                        ? nullptr
+                        : storageOf(*target.items[0]);
+    if (stored && stored->kind == VK::Dict) {
+      // d[k] = v on a variable updates it where it is stored (no copy).
+      if (!eval(*target.items[1], index))
+        return false;
+      Value *p = storageOf(*target.items[0]);
+      if (p && p->kind == VK::Dict &&
+          (index.kind == VK::Str || index.kind == VK::Int)) {
+        std::string key = index.kind == VK::Int ? std::to_string(index.i)
+                                                : index.s;
+        for (size_t k = 0; k < p->keys.size(); ++k)
+          if (p->keys[k] == key) {
+            p->size += v.size - p->items[k].size;
+            p->depth = std::max(p->depth, v.depth + 1);
+            p->items[k] = v;
+            return p->size <= kMaxValueSize ||
+                   fail(target.loc, "value is too large");
+          }
+        p->keys.push_back(key);
+        return growInPlace(*p, {v}, target.loc);
+      }
+    }
     if (!eval(*target.items[0], base))
       return false;
     const Expr &ix = *target.items[1];
@@ -281,23 +307,6 @@ bool Interp::assign(const Expr &target, const Value &v) {
       return ix.kind == Expr::Kind::Slice
                  ? fail(ix.loc, "assigning to a slice is not supported")
                  : false;
-    // d[k] = v on a variable updates it where it is stored (no copy).
-    Value *p = storageOf(*target.items[0]);
-    if (p && p->kind == VK::Dict &&
-        (index.kind == VK::Str || index.kind == VK::Int)) {
-      std::string key = index.kind == VK::Int ? std::to_string(index.i)
-                                              : index.s;
-      for (size_t k = 0; k < p->keys.size(); ++k)
-        if (p->keys[k] == key) {
-          p->size += v.size - p->items[k].size;
-          p->depth = std::max(p->depth, v.depth + 1);
-          p->items[k] = v;
-          return p->size <= kMaxValueSize ||
-                 fail(target.loc, "value is too large");
-        }
-      p->keys.push_back(key);
-      return growInPlace(*p, {v}, target.loc);
-    }
     Value updated = base;
     if (base.kind == VK::Dict) {
       if (index.kind != VK::Str && index.kind != VK::Int)
