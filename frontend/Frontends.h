@@ -17,11 +17,19 @@
 
 namespace kiln::frontend {
 
-/// Reads the model-building code of a Keras Python script (a subset of
-/// Python: see docs/FRONTENDS.md).
+/// Options of the Python reader.
+struct PythonOptions {
+  /// The model to read, by its Keras name; empty: the model the script fits
+  /// (fit() called last), else the last one built.
+  std::string model;
+};
+
+/// Reads the model-building code of a Keras Python script (see
+/// docs/FRONTEND_PYTHON.md).
 std::optional<ModelSpec> parsePythonModel(llvm::SourceMgr &sm,
                                           unsigned bufferId,
-                                          llvm::raw_ostream &errs);
+                                          llvm::raw_ostream &errs,
+                                          const PythonOptions &options = {});
 
 /// Reads what Keras's model.to_json() writes, Keras 2 or Keras 3 layout.
 std::optional<ModelSpec> parseKerasJson(llvm::SourceMgr &sm, unsigned bufferId,

@@ -16,7 +16,7 @@ int runSummary(const CommandLine &cl) {
   const std::string &path = cl.positional[0];
   mlir::MLIRContext ctx;
   llvm::SourceMgr sm;
-  auto model = loadModel(path, ctx, sm, llvm::errs());
+  auto model = loadModel(path, ctx, sm, llvm::errs(), cl.get("--model"));
   if (!model)
     return 1;
   if (!model->keras)

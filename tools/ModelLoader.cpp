@@ -30,7 +30,8 @@ void registerDialects(MLIRContext &ctx) {
 
 std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
                                      llvm::SourceMgr &sm,
-                                     llvm::raw_ostream &errs) {
+                                     llvm::raw_ostream &errs,
+                                     const std::string &modelName) {
   registerDialects(ctx);
   if (isKerasFilePath(path))
     return loadKerasModel(path, ctx, sm, errs);
@@ -69,11 +70,17 @@ std::optional<LoadedModel> loadModel(const std::string &path, MLIRContext &ctx,
   }
 
   std::optional<frontend::ModelSpec> spec;
-  if (ext == ".py")
-    spec = frontend::parsePythonModel(sm, id, errs);
-  else if (ext == ".json")
+  if (ext == ".py") {
+    frontend::PythonOptions options;
+    options.model = modelName;
+    spec = frontend::parsePythonModel(sm, id, errs, options);
+  } else if (!modelName.empty()) {
+    errs << "error: --model picks a model of a Python script; '" << path
+         << "' is not one\n";
+    return std::nullopt;
+  } else if (ext == ".json") {
     spec = frontend::parseKerasJson(sm, id, errs);
-  else {
+  } else {
     errs << "error: '" << path
          << "': unknown model format (expected .py, .json, .mlir, .keras, .h5 or .hdf5)\n";
     return std::nullopt;

@@ -42,11 +42,13 @@ struct LoadedModel {
 constexpr uint64_t kMaxModelFileBytes = uint64_t(256) << 20;
 
 /// Loads `path` into `ctx`. `sm` owns the source buffer (diagnostics point
-/// into it). Returns nullopt after printing an error to `errs`.
+/// into it). Returns nullopt after printing an error to `errs`. In a Python
+/// script that builds several models, `modelName` picks one by name.
 std::optional<LoadedModel> loadModel(const std::string &path,
                                      mlir::MLIRContext &ctx,
                                      llvm::SourceMgr &sm,
-                                     llvm::raw_ostream &errs);
+                                     llvm::raw_ostream &errs,
+                                     const std::string &modelName = "");
 
 /// Registers the dialects every kiln tool needs.
 void registerDialects(mlir::MLIRContext &ctx);

@@ -37,9 +37,12 @@ int writeOutput(const std::string &path, const std::string &text) {
 
 const std::vector<Command> &commands() {
   static const std::vector<Command> table = {
-      {"summary", "summary MODEL [-o FILE]",
+      {"summary", "summary MODEL [-o FILE] [--model NAME]",
        "print the model as Keras 3's model.summary() does",
-       {{"-o", true, "write to FILE instead of stdout", "--output"}},
+       {{"-o", true, "write to FILE instead of stdout", "--output"},
+        {"--model", true,
+         "in a script that builds several models, the one named NAME "
+         "(default: the one it fits)"}},
        runSummary},
       {"import", "import MODEL [-o FILE]",
        "print the nn IR after shape inference",

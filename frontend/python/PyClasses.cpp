@@ -123,7 +123,7 @@ bool Interp::findAttr(int cls, const std::string &name, Value &out,
 bool Interp::instantiate(const Value &cls, const Expr *e, CallArgs &a,
                          llvm::SMLoc loc, Value &out) {
   const std::string kb = kerasBaseOf(cls.ref);
-  const std::string &cname = classes[size_t(cls.ref)].name;
+  const std::string cname = classes[size_t(cls.ref)].name;
   if (kb == "exception") {
     out = Value();
     out.kind = VK::Exception;
@@ -267,7 +267,7 @@ bool Interp::callInstance(const Value &obj, const Expr *e, CallArgs &a,
   (void)e;
   ObjectRec &o = objects[size_t(obj.ref)];
   std::string kb = kerasBaseOf(o.cls);
-  const std::string &cname = classes[size_t(o.cls)].name;
+  const std::string cname = classes[size_t(o.cls)].name;
   auto method = [&](const char *name, Value &fn) {
     if (!findAttr(o.cls, name, fn, nullptr) || fn.kind != VK::Function)
       return false;

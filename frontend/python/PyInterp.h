@@ -231,6 +231,8 @@ public:
   bool defineFunction(const Stmt &s, Value &out);
   bool makeSeq(Value::Kind kind, std::vector<Value> items, llvm::SMLoc loc,
                Value &out);
+  /// Counts `n` elements or characters copied against the work budget.
+  bool charge(long n, llvm::SMLoc loc);
   bool iterate(const Value &v, llvm::SMLoc loc, std::vector<Value> &out);
   unsigned lineOf(llvm::SMLoc loc) const;
   std::string dataOrigin(const Value &v) const;
@@ -249,6 +251,10 @@ public:
   bool callFunction(const Value &fn, CallArgs &a, llvm::SMLoc loc,
                     Value &out);
   bool containerMethod(const Expr &e, const Value &base, Value &out);
+  Value *storageOf(const Expr &target);
+  bool growInPlace(Value &container, std::vector<Value> items,
+                   llvm::SMLoc loc);
+  bool mutateInPlace(const Expr &e, bool &done, Value &out);
 
   // Operators and builtins (PyOperators.cpp, PyBuiltins.cpp).
   bool binary(const std::string &op, const Value &l, const Value &r,
@@ -324,6 +330,7 @@ public:
   std::map<std::string, int> used;
   int order = 0;
   long steps = 0;
+  long work = 0; ///< container elements built so far (bounds copying)
   int callDepth = 0;
   int evalDepth = 0; ///< nested eval/exec frames, across calls
   bool returning = false, breaking = false, continuing = false;

@@ -216,8 +216,17 @@ bool Interp::kerasAttr(const Value &mod, const std::string &name,
     }
     return noAttr();
   }
-  if (path == "keras.applications")
-    return fail(loc, "keras.applications." + name +
+  if (llvm::StringRef(path).startswith("keras.applications")) {
+    // Submodules (resnet, imagenet_utils, ...) and their helpers
+    // (preprocess_input, decode_predictions) work on data; the model
+    // constructors are what needs weights.
+    if (!capital && path == "keras.applications")
+      return module(path + "." + name);
+    if (!capital)
+      return fn("ignore", path.substr(strlen("keras.")) + "." + name);
+  }
+  if (llvm::StringRef(path).startswith("keras.applications"))
+    return fail(loc, path + "." + name +
                          " needs pretrained weights from the internet, which "
                          "kiln does not download; build the model in Keras, "
                          "call model.save(\"model.keras\") and run kiln "

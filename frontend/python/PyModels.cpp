@@ -43,6 +43,10 @@ bool Interp::tensorsOf(const Value &v, const std::string &what,
   }
   if (v.isSeq() && !v.items.empty()) {
     for (const Value &item : v.items) {
+      if (item.kind == VK::Opaque && item.origin.isValid())
+        return fail(item.loc, what + " must be Keras tensors, not a value "
+                                     "computed from data: " +
+                                  dataOrigin(item));
       if (item.kind != VK::Tensor)
         return fail(item.loc, what + " must be Keras tensors, not a " +
                                   typeName(item));
@@ -245,6 +249,9 @@ bool Interp::sequentialAdd(int model, const Value &v) {
                        "model, as its first entry; other Keras tensors "
                        "cannot");
   }
+  if (v.kind == VK::Opaque && v.origin.isValid())
+    return fail(v.loc, "a Sequential model takes layers, not a value "
+                       "computed from data: " + dataOrigin(v));
   if (v.kind != VK::Layer)
     return fail(v.loc, "a Sequential model takes layers, not a " +
                            typeName(v));

@@ -255,6 +255,8 @@ bool Interp::binary(const std::string &op, const Value &l, const Value &r,
   if (op == "+" && l.kind == VK::Str && r.kind == VK::Str) {
     if (l.s.size() + r.s.size() > kMaxString)
       return fail(loc, "string is too long");
+    if (!charge(long(l.s.size() + r.s.size()), loc))
+      return false;
     out.kind = VK::Str;
     out.s = l.s + r.s;
     return true;
@@ -275,6 +277,8 @@ bool Interp::binary(const std::string &op, const Value &l, const Value &r,
     if (unit > 0 && n > int64_t(kMaxString) / unit)
       return fail(loc, "value is too large");
     if (seq.kind == VK::Str) {
+      if (!charge(long(n * unit), loc))
+        return false;
       out.kind = VK::Str;
       for (int64_t k = 0; k < n; ++k)
         out.s += seq.s;

@@ -150,7 +150,8 @@ namespace kiln::frontend {
 
 std::optional<ModelSpec> parsePythonModel(llvm::SourceMgr &sm,
                                           unsigned bufferId,
-                                          llvm::raw_ostream &errs) {
+                                          llvm::raw_ostream &errs,
+                                          const PythonOptions &options) {
   using namespace python;
   const llvm::MemoryBuffer *buf = sm.getMemoryBuffer(bufferId);
   std::vector<Token> tokens;
@@ -167,6 +168,7 @@ std::optional<ModelSpec> parsePythonModel(llvm::SourceMgr &sm,
       !parseTokens(tokens, stmts, diag))
     return report(diag);
   Interp interp(buf->getBufferStart());
+  interp.wantedModel = options.model;
   ModelSpec spec;
   if (!interp.run(stmts, spec))
     return report(interp.error());

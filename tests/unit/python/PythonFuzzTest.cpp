@@ -130,6 +130,25 @@ TEST(PythonFuzz, PathologicalInputs) {
       "x = range(-9223372036854775807 - 1, 9223372036854775807, "
       "9223372036854775807)\n",
       "import keras\nfor i in range(100000):\n    keras.layers.Dense(1)\n",
+      // Containers and strings are values: growing them copies them.
+      "l = []\nfor i in range(10000):\n    for j in range(100):\n"
+      "        l.append(j)\n",
+      "s = ''\nfor i in range(10000):\n    for j in range(19):\n"
+      "        s += 'x' * 5000\n",
+      "d = {}\nfor i in range(10000):\n    d[str(i)] = [i] * 100\n",
+      "x = [[j for j in range(10000)] for i in range(10000)]\n",
+      "x = {i for i in range(10000) for j in range(10000)}\n",
+      "x = sorted(range(10000), key=lambda v: -v)\n",
+      // Classes and closures that refer to themselves.
+      "class A:\n    def __init__(self):\n        self.me = self\n"
+      "        self.child = A()\na = A()\n",
+      "f = lambda: f()\nf()\n",
+      "class A:\n    @property\n    def p(self):\n        return self.p\n"
+      "A().p\n",
+      "def g():\n    yield g()\ng()\n",
+      "x = f'{f\"{f\'{1}\'}\"}'\n",
+      "try:\n    raise\nexcept:\n    pass\n",
+      "while True:\n    try:\n        continue\n    finally:\n        pass\n",
       std::string("x = '\\") + "\n", "x = '''", "x = \"\\x4\"", "\\",
       "\n\n\n   \n", "", std::string("\0\0\0", 3), "\xef\xbb\xbfx = 1\n",
   };

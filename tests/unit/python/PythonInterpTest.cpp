@@ -291,6 +291,35 @@ classifier.fit(None, epochs=1)
   EXPECT_TRUE(r.spec->fit);
 }
 
+TEST(PythonInterp, ModelOptionPicksAModelByName) {
+  const char *script = R"(import keras
+a = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)],
+                     name="first")
+b = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)],
+                     name="second")
+a.fit(None)
+)";
+  llvm::SourceMgr sm;
+  unsigned id = sm.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(script, "two.py"), llvm::SMLoc());
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  auto fitted = parsePythonModel(sm, id, os);
+  ASSERT_TRUE(fitted) << os.str();
+  EXPECT_EQ(fitted->name, "first");
+  PythonOptions pick;
+  pick.model = "second";
+  auto second = parsePythonModel(sm, id, os, pick);
+  ASSERT_TRUE(second) << os.str();
+  EXPECT_EQ(second->name, "second");
+  pick.model = "third";
+  EXPECT_FALSE(parsePythonModel(sm, id, os, pick));
+  EXPECT_NE(os.str().find("two.py:1:1: error: the script builds no model "
+                          "named 'third' (it builds first, second)"),
+            std::string::npos)
+      << os.str();
+}
+
 TEST(PythonInterp, SequentialInsideSequentialAndLayersIndex) {
   PyResult r = readPython(R"(import keras
 from keras import layers
