@@ -51,7 +51,11 @@ std::optional<LayerArgs> LayerArgs::resolve(const LayerSpec &spec,
     args.values.emplace_back(signature[i].name, spec.args[i]);
     given[i] = true;
   }
-  for (const auto &[key, value] : spec.kwargs) {
+  for (const auto &kwarg : spec.kwargs) {
+    // Named, not a structured binding: C++17 lambdas cannot capture those
+    // (clang refuses; the fuzz build uses clang).
+    const std::string &key = kwarg.first;
+    const auto &value = kwarg.second;
     auto it = std::find_if(signature.begin(), signature.end(),
                            [&](const Param &p) { return p.name == key; });
     if (it != signature.end()) {

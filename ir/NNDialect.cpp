@@ -29,6 +29,20 @@ LogicalResult kiln::nn::verifyInferredTypes(Operation *op) {
   for (Type t : op->getOperandTypes())
     if (!t.isa<RankedTensorType>())
       return success();  // Not inferable yet: nn-infer-shapes will do it.
+  // MLIR 14 runs interface verifiers before the op's own ODS checks
+  // (required attributes, their types), and inference reads those
+  // attributes: a parsed op missing one would be dereferenced here (found
+  // by fuzz_nn_ir). So the op's invariants run first, this check being
+  // skipped inside that nested run.
+  static thread_local Operation *checking = nullptr;
+  if (checking == op)
+    return success();
+  Operation *outer = checking;
+  checking = op;
+  LogicalResult own = op->getRegisteredInfo()->verifyInvariants(op);
+  checking = outer;
+  if (failed(own))
+    return failure();
   SmallVector<Type, 2> inferred;
   if (failed(cast<ShapeInferenceOpInterface>(op).inferResultTypes(inferred)))
     return failure();

@@ -165,6 +165,24 @@ func @strides(%x: tensor<?x8x8x1xf32>) -> tensor<*xf32> {
 
 // -----
 
+// Tests that a missing or mistyped attribute is reported before shape
+// inference reads it (fuzz_nn_ir found a crash on a missing one).
+func @missing_attribute(%x: tensor<?x8x8x1xf32>, %k: tensor<3x3x1x4xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.conv2d' op requires attribute 'dilation'}}
+  %y = nn.conv2d %x, %k {strides = [1, 1], padding = "same", dilati.n = [1, 1]} : (tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func @mistyped_attribute(%x: tensor<?x8x8x1xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.max_pool2d' op attribute 'padding' failed to satisfy constraint}}
+  %y = nn.max_pool2d %x {pool_size = [2, 2], strides = [2, 2], padding = 1 : i64} : (tensor<?x8x8x1xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
 func @dense_mismatch(%x: tensor<?x6xf32>, %k: tensor<5x3xf32>) -> tensor<*xf32> {
   // expected-error @+1 {{'nn.dense' op kernel expects 5 input features but the input's last axis has 6}}
   %y = nn.dense %x, %k : (tensor<?x6xf32>, tensor<5x3xf32>) -> tensor<*xf32>
