@@ -14,6 +14,7 @@
 
 namespace kiln::frontend::python {
 namespace {
+using namespace values;
 constexpr int kMaxEvalDepth = 600; ///< nested eval/exec, across calls
 using VK = Value::Kind;
 
@@ -23,13 +24,6 @@ struct DepthGuard {
   ~DepthGuard() { --d; }
 };
 
-Value strValue(std::string s, llvm::SMLoc loc) {
-  Value v;
-  v.kind = VK::Str;
-  v.s = std::move(s);
-  v.loc = loc;
-  return v;
-}
 } // namespace
 
 using namespace values;

@@ -12,15 +12,9 @@
 
 namespace kiln::frontend::python {
 namespace {
+using namespace values;
 using VK = Value::Kind;
 
-Value strValue(std::string s, llvm::SMLoc loc) {
-  Value v;
-  v.kind = VK::Str;
-  v.s = std::move(s);
-  v.loc = loc;
-  return v;
-}
 
 std::string quote(const std::string &s) {
   char q = s.find('\'') != std::string::npos && s.find('"') == std::string::npos

@@ -153,6 +153,27 @@ struct ModelRec {
 /// Helpers on values shared by PyInterpreter.cpp and PyOperators.cpp.
 namespace values {
 using VK = Value::Kind;
+inline Value strValue(std::string s, llvm::SMLoc loc) {
+  Value v;
+  v.kind = VK::Str;
+  v.s = std::move(s);
+  v.loc = loc;
+  return v;
+}
+inline Value intValue(int64_t i, llvm::SMLoc loc) {
+  Value v;
+  v.kind = VK::Int;
+  v.i = i;
+  v.loc = loc;
+  return v;
+}
+inline Value boolValue(bool b, llvm::SMLoc loc) {
+  Value v;
+  v.kind = VK::Bool;
+  v.b = b;
+  v.loc = loc;
+  return v;
+}
 inline Value opaque(std::string what, llvm::SMLoc loc) {
   Value v;
   v.kind = VK::Opaque;

@@ -14,30 +14,10 @@
 
 namespace kiln::frontend::python {
 namespace {
+using namespace values;
 constexpr size_t kMaxString = 1000000;
 using VK = Value::Kind;
 
-Value strValue(std::string s, llvm::SMLoc loc) {
-  Value v;
-  v.kind = VK::Str;
-  v.s = std::move(s);
-  v.loc = loc;
-  return v;
-}
-Value intValue(int64_t i, llvm::SMLoc loc) {
-  Value v;
-  v.kind = VK::Int;
-  v.i = i;
-  v.loc = loc;
-  return v;
-}
-Value boolValue(bool b, llvm::SMLoc loc) {
-  Value v;
-  v.kind = VK::Bool;
-  v.b = b;
-  v.loc = loc;
-  return v;
-}
 } // namespace
 
 using namespace values;
