@@ -348,6 +348,9 @@ public:
   std::vector<ObjectRec> objects;
   std::vector<LayerRec> layers;
   std::vector<ModelRec> models;
+  /// The layers that `from` reaches through their inputs (`from`
+  /// included), in the order they were connected.
+  std::vector<int> reachableLayers(const std::vector<TensorRef> &from) const;
   std::map<std::string, int> used;
   int order = 0;
   long steps = 0;

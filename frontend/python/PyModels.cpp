@@ -466,22 +466,7 @@ bool Interp::modelAttr(int idx, const std::string &name, llvm::SMLoc loc,
         items.push_back(v);
       }
     } else {
-      std::set<int> seen;
-      std::vector<int> stack;
-      for (const TensorRef &t : m.outs)
-        stack.push_back(t.layer);
-      while (!stack.empty()) {
-        int l = stack.back();
-        stack.pop_back();
-        if (!seen.insert(l).second)
-          continue;
-        for (const TensorRef &t : layers[size_t(l)].spec.inputs)
-          stack.push_back(t.layer);
-      }
-      std::vector<int> order(seen.begin(), seen.end());
-      std::sort(order.begin(), order.end(), [&](int x, int y) {
-        return layers[size_t(x)].order < layers[size_t(y)].order;
-      });
+      std::vector<int> order = reachableLayers(m.outs);
       for (int l : order) {
         Value v = makeValue(VK::Layer, "", loc);
         v.ref = l;

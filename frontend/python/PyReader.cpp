@@ -20,6 +20,26 @@ std::string layerContext(const LayerSpec &spec) {
 }
 } // namespace
 
+std::vector<int> Interp::reachableLayers(const std::vector<TensorRef> &from) const {
+  std::set<int> seen;
+  std::vector<int> stack;
+  for (const TensorRef &t : from)
+    stack.push_back(t.layer);
+  while (!stack.empty()) {
+    int l = stack.back();
+    stack.pop_back();
+    if (!seen.insert(l).second)
+      continue;
+    for (const TensorRef &t : layers[size_t(l)].spec.inputs)
+      stack.push_back(t.layer);
+  }
+  std::vector<int> order(seen.begin(), seen.end());
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return layers[size_t(a)].order < layers[size_t(b)].order;
+  });
+  return order;
+}
+
 bool Interp::buildSpec(ModelSpec &out) {
   if (models.empty())
     return fail(llvm::SMLoc::getFromPointer(bufferStart),
@@ -93,24 +113,9 @@ bool Interp::buildSpec(ModelSpec &out) {
     out.outputs = {{int(order.size() - 1), 0}};
   } else {
     // The layers the outputs reach, plus the inputs, in connection order.
-    std::set<int> seen;
-    std::vector<int> stack;
-    for (const TensorRef &t : m.outs)
-      stack.push_back(t.layer);
-    for (const TensorRef &t : m.ins)
-      stack.push_back(t.layer);
-    while (!stack.empty()) {
-      int l = stack.back();
-      stack.pop_back();
-      if (!seen.insert(l).second)
-        continue;
-      for (const TensorRef &t : layers[size_t(l)].spec.inputs)
-        stack.push_back(t.layer);
-    }
-    std::vector<int> order(seen.begin(), seen.end());
-    std::sort(order.begin(), order.end(), [&](int a, int b) {
-      return layers[size_t(a)].order < layers[size_t(b)].order;
-    });
+    std::vector<TensorRef> ends = m.outs;
+    ends.insert(ends.end(), m.ins.begin(), m.ins.end());
+    std::vector<int> order = reachableLayers(ends);
     std::map<int, int> local;
     for (int l : order)
       local[l] = int(local.size());
