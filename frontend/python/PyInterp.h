@@ -349,8 +349,10 @@ public:
   std::vector<LayerRec> layers;
   std::vector<ModelRec> models;
   /// The layers that `from` reaches through their inputs (`from`
-  /// included), in the order they were connected.
-  std::vector<int> reachableLayers(const std::vector<TensorRef> &from) const;
+  /// included), in the order they were connected; the walk neither enters
+  /// nor keeps a layer of `stop`.
+  std::vector<int> reachableLayers(const std::vector<TensorRef> &from,
+                                   const std::set<int> *stop = nullptr) const;
   std::map<std::string, int> used;
   int order = 0;
   long steps = 0;

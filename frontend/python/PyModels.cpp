@@ -393,22 +393,10 @@ bool Interp::modelCall(const Value &model, CallArgs &a, llvm::SMLoc loc,
   std::map<int, TensorRef> mapIn;
   for (size_t k = 0; k < ins.size(); ++k)
     mapIn[m.ins[k].layer] = ins[k];
-  std::set<int> seen;
-  std::vector<int> stack;
-  for (const TensorRef &t : m.outs)
-    stack.push_back(t.layer);
-  while (!stack.empty()) {
-    int l = stack.back();
-    stack.pop_back();
-    if (mapIn.count(l) || !seen.insert(l).second)
-      continue;
-    for (const TensorRef &t : layers[size_t(l)].spec.inputs)
-      stack.push_back(t.layer);
-  }
-  std::vector<int> inner(seen.begin(), seen.end());
-  std::sort(inner.begin(), inner.end(), [&](int x, int y) {
-    return layers[size_t(x)].order < layers[size_t(y)].order;
-  });
+  std::set<int> inputLayers;
+  for (const auto &[l, t] : mapIn)
+    inputLayers.insert(l);
+  std::vector<int> inner = reachableLayers(m.outs, &inputLayers);
   for (int l : inner) {
     LayerRec &r = layers[size_t(l)];
     for (TensorRef &t : r.spec.inputs)

@@ -20,7 +20,8 @@ std::string layerContext(const LayerSpec &spec) {
 }
 } // namespace
 
-std::vector<int> Interp::reachableLayers(const std::vector<TensorRef> &from) const {
+std::vector<int> Interp::reachableLayers(const std::vector<TensorRef> &from,
+                                         const std::set<int> *stop) const {
   std::set<int> seen;
   std::vector<int> stack;
   for (const TensorRef &t : from)
@@ -28,7 +29,7 @@ std::vector<int> Interp::reachableLayers(const std::vector<TensorRef> &from) con
   while (!stack.empty()) {
     int l = stack.back();
     stack.pop_back();
-    if (!seen.insert(l).second)
+    if ((stop && stop->count(l)) || !seen.insert(l).second)
       continue;
     for (const TensorRef &t : layers[size_t(l)].spec.inputs)
       stack.push_back(t.layer);
